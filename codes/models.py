@@ -1,0 +1,451 @@
+"""Reference content: codes, how they relate, and everything a coder needs to report them.
+
+Every record cites at least one Source and keeps the confidence of the fact sheet it came from:
+"C" confirmed by a source, "L" likely, "U" unconfirmed (never shown as settled).
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Confidence(models.TextChoices):
+    CONFIRMED = "C", "Confirmed by source"
+    LIKELY = "L", "Likely"
+    UNCONFIRMED = "U", "Unconfirmed"
+
+
+def confidence_field():
+    return models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.CONFIRMED)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        SEED = "seed", "Seed article"
+        CMS = "cms", "CMS"
+        MAC = "mac", "Medicare contractor (MAC)"
+        PAYER = "payer", "Payer policy"
+        CODE_SET = "code_set", "Code set"
+        SECONDARY = "secondary", "Secondary source"
+
+    key = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    document = models.CharField(max_length=120, blank=True, help_text="Seed file name")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:sources") + f"#source-{self.key}"
+
+    def as_json(self) -> dict:
+        data = {"key": self.key, "title": self.title, "publisher": self.publisher}
+        if self.document:
+            data["document"] = self.document
+        else:
+            data["url"] = self.url or None
+        return data
+
+
+class CodeQuerySet(models.QuerySet):
+    def for_listing(self):
+        return self.order_by("sort_order", "code")
+
+    def with_details(self):
+        """Everything a code page or the code API shows, in one query per kind of related row.
+
+        Without these prefetches each relation, modifier, diagnosis, note and misconception
+        would cost a query of its own (N+1).
+        """
+        return self.prefetch_related(
+            "sources",
+            models.Prefetch(
+                "relations_from",
+                queryset=Relation.objects.select_related("to_code").prefetch_related("sources"),
+            ),
+            models.Prefetch(
+                "relations_to",
+                queryset=Relation.objects.select_related("from_code").prefetch_related("sources"),
+            ),
+            models.Prefetch(
+                "modifier_guidance",
+                queryset=ModifierGuidance.objects.select_related("modifier").prefetch_related(
+                    "sources"
+                ),
+            ),
+            "taxonomies",
+            models.Prefetch(
+                "diagnosis_links",
+                queryset=DiagnosisLink.objects.select_related("diagnosis").order_by(
+                    "diagnosis__code"
+                ),
+            ),
+            models.Prefetch(
+                "payer_notes",
+                queryset=PayerNote.objects.published().select_related("payer", "source"),
+            ),
+            models.Prefetch(
+                "misconceptions",
+                queryset=Misconception.objects.select_related("source", "rule").prefetch_related(
+                    "sources"
+                ),
+            ),
+            models.Prefetch("rules", queryset=Rule.objects.prefetch_related("sources")),
+        )
+
+
+class Code(models.Model):
+    class CodeSet(models.TextChoices):
+        CPT = "CPT", "CPT"
+        CPT_III = "CPT Category III", "CPT Category III"
+        HCPCS = "HCPCS", "HCPCS Level II"
+
+    class Region(models.TextChoices):
+        CERVICAL_THORACIC = "cervical_thoracic", "Cervical or thoracic"
+        LUMBAR_SACRAL = "lumbar_sacral", "Lumbar or sacral"
+        SACROILIAC = "sacroiliac", "Sacroiliac joint"
+        ANY = "any", "Any region"
+
+    class Procedure(models.TextChoices):
+        INJECTION = "injection", "Facet joint injection or medial branch block"
+        RFA = "rfa", "Radiofrequency ablation (facet nerves)"
+        SI_NERVE_BLOCK = "si_nerve_block", "Sacroiliac joint nerve block"
+        SI_NERVE_RFA = "si_nerve_rfa", "Sacroiliac joint nerve ablation"
+        SI_JOINT_INJECTION = "si_joint_injection", "Sacroiliac joint injection"
+        IMAGING = "imaging", "Imaging guidance"
+        TRIGGER_POINT = "trigger_point", "Trigger point injection"
+
+    class Guidance(models.TextChoices):
+        FLUOROSCOPY_CT = "fluoroscopy_ct", "Fluoroscopy or CT"
+        ULTRASOUND = "ultrasound", "Ultrasound"
+        NONE = "none", "No imaging"
+        FLUOROSCOPY = "fluoroscopy", "Fluoroscopy"
+        CT = "ct", "CT"
+
+    class Level(models.TextChoices):
+        FIRST = "first", "First (single) level"
+        SECOND = "second", "Second level"
+        THIRD_PLUS = "third_plus", "Third and any additional levels"
+        FIRST_JOINT = "first_joint", "First (single) joint"
+        ADDITIONAL_JOINT = "additional_joint", "Each additional joint"
+        NONE = "", "Not level-based"
+
+    class UnitBasis(models.TextChoices):
+        LEVEL = "level", "Per level (facet joint)"
+        JOINT = "joint", "Per facet joint"
+        SESSION = "session", "Per session"
+        PROCEDURE = "procedure", "Per procedure"
+        MUSCLES = "muscles", "By number of muscles"
+
+    code = models.CharField(max_length=5, unique=True)
+    code_set = models.CharField(max_length=20, choices=CodeSet.choices)
+    summary = models.TextField()
+    descriptor = models.TextField(blank=True, help_text="Official descriptor (licensed text)")
+    region = models.CharField(max_length=20, choices=Region.choices)
+    procedure = models.CharField(max_length=20, choices=Procedure.choices)
+    guidance = models.CharField(max_length=20, choices=Guidance.choices)
+    add_on = models.BooleanField(default=False)
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    unit_basis = models.CharField(max_length=20, choices=UnitBasis.choices)
+    max_per_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    guidance_note = models.TextField(blank=True)
+    effective = models.DateField(null=True, blank=True)
+    replaces = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    confidence = confidence_field()
+    sort_order = models.PositiveIntegerField(default=0)
+    sources = models.ManyToManyField(Source, related_name="codes")
+
+    objects = CodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"+{self.code}" if self.add_on else self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:code", args=[self.code])
+
+    @property
+    def display_code(self) -> str:
+        return str(self)
+
+
+class Relation(models.Model):
+    class Type(models.TextChoices):
+        ADD_ON_OF = "add_on_of", "Add-on of"
+        NEXT_LEVEL = "next_level", "Next level"
+        OTHER_REGION = "other_region", "Same procedure, other region"
+        ULTRASOUND_COUNTERPART = "ultrasound_counterpart", "Ultrasound-guided counterpart"
+        ABLATION_COUNTERPART = "ablation_counterpart", "Injection / ablation counterpart"
+        INCLUDES_IMAGING = "includes_imaging", "Imaging included, never reported separately"
+        SI_ALTERNATIVE = "si_alternative", "Sacroiliac alternative"
+        NO_IMAGING_ALTERNATIVE = "no_imaging_alternative", "No-imaging alternative"
+        FACILITY_ALTERNATIVE = "facility_alternative", "Facility alternative"
+
+    # How each type reads from the other end, for symmetric display.
+    REVERSE_LABELS = {
+        "add_on_of": "Primary for add-on",
+        "next_level": "Previous level",
+        "other_region": "Same procedure, other region",
+        "ultrasound_counterpart": "Fluoroscopy/CT counterpart",
+        "ablation_counterpart": "Injection / ablation counterpart",
+        "includes_imaging": "Included in",
+        "si_alternative": "Facet code it is confused with",
+        "no_imaging_alternative": "Image-guided code it replaces when no imaging is used",
+        "facility_alternative": "Professional alternative",
+    }
+
+    from_code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="relations_from")
+    to_code = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="relations_to")
+    type = models.CharField(max_length=30, choices=Type.choices)
+    note = models.TextField(blank=True)
+    confidence = confidence_field()
+    sources = models.ManyToManyField(Source, related_name="relations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_code", "to_code", "type"], name="unique_relation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_code.code} {self.type} {self.to_code.code}"
+
+
+class Modifier(models.Model):
+    code = models.CharField(max_length=2, unique=True)
+    name = models.CharField(max_length=120)
+    definition = models.TextField()
+    confidence = confidence_field()
+    sources = models.ManyToManyField(Source, related_name="modifiers")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:modifier", args=[self.code])
+
+
+class ModifierGuidance(models.Model):
+    modifier = models.ForeignKey(Modifier, on_delete=models.CASCADE, related_name="guidance")
+    codes = models.ManyToManyField(Code, related_name="modifier_guidance")
+    text = models.TextField()
+    confidence = confidence_field()
+    sources = models.ManyToManyField(Source, related_name="modifier_guidance")
+
+    class Meta:
+        ordering = ["modifier__code", "id"]
+        verbose_name_plural = "modifier guidance"
+
+    def __str__(self) -> str:
+        return f"{self.modifier.code}: {self.text[:60]}"
+
+
+class Taxonomy(models.Model):
+    code = models.CharField(max_length=10, unique=True)
+    display_name = models.CharField(max_length=200)
+    classification = models.CharField(max_length=200)
+    specialization = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    confidence = confidence_field()
+    codes = models.ManyToManyField(Code, related_name="taxonomies")
+    sources = models.ManyToManyField(Source, related_name="taxonomies")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "taxonomies"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display_name}"
+
+
+class Diagnosis(models.Model):
+    code = models.CharField(max_length=8, unique=True)
+    title = models.CharField(max_length=300)
+    billable = models.BooleanField(help_text="False for header (non-billable) codes")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "diagnoses"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class DiagnosisLink(models.Model):
+    class Relation(models.TextChoices):
+        PAYER_LISTED = "payer_listed", "Listed by a payer as supporting medical necessity"
+        COMMONLY_ASSOCIATED = "commonly_associated", "Commonly associated"
+        CONFLICTS_LCD = "conflicts_lcd", "Conflicts with the Medicare LCD"
+        NOT_BILLABLE_HEADER = "not_billable_header", "Header code, not billable"
+
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="links")
+    relation = models.CharField(max_length=30, choices=Relation.choices)
+    codes = models.ManyToManyField(Code, related_name="diagnosis_links")
+    note = models.TextField(blank=True)
+    confidence = confidence_field()
+    sources = models.ManyToManyField(Source, related_name="diagnosis_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["diagnosis", "relation"], name="unique_diagnosis_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.diagnosis.code} ({self.relation})"
+
+
+class Payer(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    sources = models.ManyToManyField(Source, related_name="payers")
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("codes:payer", args=[self.slug])
+
+
+class PayerNoteQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=PayerNote.Status.PUBLISHED)
+
+
+class PayerNote(models.Model):
+    class Topic(models.TextChoices):
+        FREQUENCY = "frequency", "Frequency"
+        LEVELS_PER_SESSION = "levels_per_session", "Levels per session"
+        MODIFIERS = "modifiers", "Modifiers"
+        DOCUMENTATION = "documentation", "Documentation"
+        COVERAGE = "coverage", "Coverage"
+        PRIOR_AUTHORIZATION = "prior_authorization", "Prior authorization"
+        DIAGNOSIS = "diagnosis", "Diagnosis codes"
+        IMAGING = "imaging", "Imaging guidance"
+        LCD = "lcd", "LCDs and articles"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    key = models.SlugField(max_length=80, unique=True)
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="notes")
+    codes = models.ManyToManyField(Code, related_name="payer_notes", blank=True)
+    topic = models.CharField(max_length=30, choices=Topic.choices)
+    text = models.TextField(help_text="Links, lists and emphasis in Markdown are allowed.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="payer_notes")
+    url = models.URLField(max_length=500, blank=True)
+    confidence = confidence_field()
+    effective_date = models.DateField(null=True, blank=True)
+    last_reviewed = models.DateField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    # Incremented on every save: an edit based on an older version is refused (no lost update).
+    version = models.PositiveIntegerField(default=1)
+    # Fingerprint of the content as load_reference last wrote it; a different current
+    # fingerprint means an editor changed the note, and the loader leaves it alone.
+    loaded_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[codes])
+
+    objects = PayerNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["payer__sort_order", "topic", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.payer}: {self.get_topic_display()} ({self.key})"
+
+    def fingerprint(self, code_list: list[str] | None = None) -> str:
+        if code_list is None:
+            code_list = [code.code for code in self.codes.all()]
+        content = {
+            "payer": self.payer.slug,
+            "codes": sorted(code_list),
+            "topic": self.topic,
+            "text": self.text,
+            "source": self.source.key,
+            "url": self.url,
+            "confidence": self.confidence,
+            "effective_date": self.effective_date.isoformat() if self.effective_date else None,
+            "last_reviewed": self.last_reviewed.isoformat(),
+            "status": self.status,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+class Rule(models.Model):
+    key = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+    codes = models.ManyToManyField(Code, related_name="rules", blank=True)
+    confidence = confidence_field()
+    sources = models.ManyToManyField(Source, related_name="rules")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Misconception(models.Model):
+    key = models.SlugField(max_length=80, unique=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="misconceptions",
+        help_text="Where the wrong or contradictory claim appears",
+    )
+    claim = models.TextField()
+    correction = models.TextField()
+    codes = models.ManyToManyField(Code, related_name="misconceptions", blank=True)
+    confidence = confidence_field()
+    sources = models.ManyToManyField(
+        Source, related_name="corrections", help_text="Sources of the correction"
+    )
+    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Dataset(models.Model):
+    """The reference dataset as last loaded: its version shows on cheat sheets, and its
+    fingerprint and load time key the page caches."""
+
+    version = models.CharField(max_length=40)
+    date = models.DateField()
+    title = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.version}"
