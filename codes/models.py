@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -449,3 +450,30 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.version}"
+
+
+class Revision(models.Model):
+    """One row whose number goes up whenever reference content or a payer note changes.
+
+    Cached pages and ETags are keyed by it, so every app server sees a change at once
+    through the shared database, whatever its own cache holds.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"revision {self.number}"
+
+    @classmethod
+    def current(cls) -> "Revision":
+        revision, _ = cls.objects.get_or_create(pk=1)
+        return revision
+
+    @classmethod
+    def bump(cls) -> None:
+        updated = cls.objects.filter(pk=1).update(
+            number=models.F("number") + 1, changed_at=timezone.now()
+        )
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"number": 1})
