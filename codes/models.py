@@ -379,6 +379,13 @@ class PayerNote(models.Model):
     def __str__(self) -> str:
         return f"{self.payer}: {self.get_topic_display()} ({self.key})"
 
+    REVIEW_INTERVAL_DAYS = 365
+
+    @property
+    def review_overdue(self) -> bool:
+        """Not reviewed for twelve months: shown on public pages and filterable in the admin."""
+        return (timezone.localdate() - self.last_reviewed).days > self.REVIEW_INTERVAL_DAYS
+
     def fingerprint(self, code_list: list[str] | None = None) -> str:
         if code_list is None:
             code_list = [code.code for code in self.codes.all()]
