@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The suite's second pass: the same tests against a real PostgreSQL server on loopback, through
+# DATABASE_URL. The browser tests ran in the first pass (they test pages, not the database), and
+# so did the deployment test (it serves its own SQLite file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/facetcoder-pg.XXXXXX")
+trap 'scripts/postgres.sh stop "$dir"' EXIT
+url=$(scripts/postgres.sh start "$dir")
+echo "PostgreSQL pass: $(PGCONNECT_TIMEOUT=5 psql "$url" -Atc 'show server_version' 2>/dev/null || echo server) on ${url%/*}"
+DATABASE_URL=$url .venv/bin/python -m pytest -m "not e2e" -p no:playwright \
+  --ignore=tests/test_deploy.py "$@"

@@ -1,0 +1,159 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+- The browser is the system Chromium (`/usr/bin/chromium`, or `$CHROMIUM`); `make test` installs
+  it. Playwright never downloads a browser of its own.
+- Every test starts from the database as migrations made it (groups and their permissions,
+  restored by a serialized rollback), the reference data as shipped and an empty page cache.
+  Live-server tests are transactional: the database is emptied after each one, so the reference
+  data is loaded again when it is missing, and the browser tests run after every other test.
+- A failing test leaves full-page screenshots of every open page at phone and desktop widths in
+  `test-results/<test>/`.
+- A Content-Security-Policy violation or an uncaught script error on any page fails the test.
+"""
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+from playwright.sync_api import Page
+from slugify import slugify
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM, called from the
+# same thread for fixtures and checks, would otherwise refuse to run beside it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-results"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
+BLOCKING_IMPACTS = {"serious", "critical"}
+PASSWORD = "correct horse battery staple 42"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: they empty the database behind them (see the module docstring)."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"No Chromium at {CHROMIUM}: run `make browser` (installs Debian's chromium) "
+            "or set CHROMIUM to a Chromium binary.",
+            pytrace=False,
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def reference_data(django_db_serialized_rollback, live_server):
+    """The dataset as shipped (loaded again after an earlier test emptied the database)."""
+    from codes.models import Dataset
+
+    if not Dataset.objects.exists():
+        call_command("load_reference", stdout=StringIO())
+    cache.clear()
+
+
+@pytest.fixture
+def new_context(new_context):
+    """Contexts whose pages fail the test on a CSP violation or an uncaught script error."""
+    problems: list[str] = []
+
+    def console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(f"CSP: {message.text}")
+
+    def make(**kwargs):
+        context = new_context(**kwargs)
+        context.on("console", console)
+        context.on("weberror", lambda error: problems.append(f"script error: {error.error}"))
+        return context
+
+    yield make
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def no_js_page(new_context) -> Page:
+    """A page in a context with JavaScript switched off: what the plain HTML forms must do."""
+    return new_context(java_script_enabled=False).new_page()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    browser = item.funcargs.get("browser")
+    if browser is None:
+        return
+    folder = ARTEFACTS / slugify(item.nodeid)[:150]
+    saved = []
+    for c, context in enumerate(browser.contexts):
+        for p, page in enumerate(context.pages):
+            for name, size in WIDTHS.items():
+                path = folder / f"context{c}-page{p}-{name}.png"
+                try:
+                    page.set_viewport_size(size)
+                    page.screenshot(path=path, full_page=True)
+                except Exception as error:  # noqa: BLE001 - a screenshot must not hide the failure
+                    saved.append(f"{path}: not taken ({error})")
+                else:
+                    saved.append(str(path))
+    if saved:
+        report.sections.append(("screenshots", "\n".join(saved)))
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    response = Axe().run(page).response
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in response["violations"]
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def make_user(username: str, *, groups: tuple[str, ...] = (), staff: bool = False):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+def sign_in(page: Page, username: str) -> None:
+    """Through the admin's login form, as a person would."""
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
