@@ -1,0 +1,302 @@
+"""make bench: FacetCoder under gunicorn with production settings, on loopback, under load.
+
+1. A throwaway database in bench/tmp/ (PostgreSQL by default, BENCH_DB=sqlite for a SQLite file),
+   and `make serve` (scripts/serve.sh) on 127.0.0.1 with a random secret key.
+2. wrk, 50 connections, against /healthz (the floor: one trivial query), a code page, a search,
+   the wizard API and a quiz question: requests per second, p50/p95/p99 latency, errors, and each
+   endpoint's cost relative to /healthz measured in the same run.
+3. A mixed load test (bench/load.py): 50 simulated users for 60 s browsing pages and answering
+   quiz questions, some answers sent twice; no 5xx allowed, and the answers stored in the
+   database must equal the distinct answers sent.
+4. The table, the machine and the date go to bench/results.md (and to stdout).
+
+Every request goes to 127.0.0.1 only. Options: see --help (shorter runs for a quick look).
+"""
+
+# ruff: noqa: S603, S607 - it starts the project's own scripts, psql and wrk with fixed arguments
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import load  # noqa: E402 - bench/load.py, beside this file
+
+ROOT = Path(__file__).resolve().parent.parent
+TMP = ROOT / "bench" / "tmp"
+RESULTS = ROOT / "bench" / "results.md"
+REPORTER = ROOT / "bench" / "report.lua"
+CLIENT_HEADERS = ["-H", "X-Forwarded-Proto: https"]  # as the TLS-terminating load balancer sends
+
+# (name, path, goal: at most this many times the cost of /healthz, or None)
+ENDPOINTS = [
+    ("/healthz", "/healthz", None),
+    ("code page", "/codes/64493/", 2.0),
+    ("search", "/search?q=lumbar", 3.0),
+    ("wizard API", "/api/wizard?procedure=injection&joints=L4-L5:B,L5-S1:R", 3.0),
+]
+
+
+@dataclass
+class Measure:
+    name: str
+    path: str
+    goal: float | None
+    requests: int = 0
+    seconds: float = 0.0
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    errors: int = 0
+    note: str = ""
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run([ROOT / "scripts" / "apt-install.sh", "wrk"], check=True)
+    return shutil.which("wrk")
+
+
+class Database:
+    """A throwaway database for the run: a PostgreSQL server of its own, or a SQLite file."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.dir = TMP / "pg"
+        if kind == "postgresql":
+            url = subprocess.run(
+                [ROOT / "scripts" / "postgres.sh", "start", self.dir],
+                env={**os.environ, "PG_DURABLE": "1"},
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            self.url = url
+            self.version = subprocess.run(
+                ["psql", url, "-Atc", "show server_version"], capture_output=True, text=True
+            ).stdout.strip()
+        else:
+            self.url = f"sqlite:///{TMP / 'db.sqlite3'}"
+            import sqlite3
+
+            self.version = sqlite3.sqlite_version
+
+    def stop(self) -> None:
+        if self.kind == "postgresql":
+            subprocess.run([ROOT / "scripts" / "postgres.sh", "stop", self.dir], check=False)
+
+
+class Server:
+    """`make serve` with production settings on a free loopback port."""
+
+    def __init__(self, database: Database, workers: int, threads: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        prefixes = ("DJANGO_", "FACETCODER_")
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        self.env = {
+            **clean,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database.url,
+            "DJANGO_STATIC_ROOT": str(TMP / "static"),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_THREADS": str(threads),
+        }
+        self.log = (TMP / "serve.log").open("w")
+        self.process = subprocess.Popen(
+            [ROOT / "scripts" / "serve.sh"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 180
+        while load.status_of(self.port, "/healthz") != 200:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"make serve did not start: see {TMP / 'serve.log'}")
+            time.sleep(0.5)
+
+    def manage(self, *args: str) -> str:
+        return subprocess.run(
+            [ROOT / ".venv" / "bin" / "python", "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+def wrk(binary: str, url: str, connections: int, seconds: int) -> dict:
+    result = subprocess.run(
+        [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
+        + ["-s", REPORTER]
+        + CLIENT_HEADERS
+        + [url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure(binary: str, server: Server, m: Measure, connections: int, seconds: int) -> Measure:
+    status = load.status_of(server.port, m.path)
+    if status != 200:
+        m.note = f"answered {status} before the run: not measured"
+        return m
+    wrk(binary, server.base + m.path, connections, 2)  # warm-up: caches, connections
+    figures = wrk(binary, server.base + m.path, connections, seconds)
+    m.requests = figures["requests"]
+    m.seconds = figures["duration_us"] / 1e6
+    m.p50, m.p95, m.p99 = (figures[k] / 1000 for k in ("p50_us", "p95_us", "p99_us"))
+    m.errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return m
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = ""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB memory"
+            break
+    return f"{model}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}"
+
+
+def table(measures: list[Measure]) -> list[str]:
+    floor = measures[0].rps
+    rows = [
+        "| endpoint | path | req/s | p50 ms | p95 ms | p99 ms | errors | × /healthz | goal |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for m in measures:
+        if not m.requests:
+            rows.append(f"| {m.name} | `{m.path}` | – | – | – | – | – | – | {m.note} |")
+            continue
+        ratio = floor / m.rps
+        goal = (
+            "floor"
+            if m.goal is None
+            else f"≤ {m.goal:g}×: " + ("met" if ratio <= m.goal else "**not met**")
+        )
+        rows.append(
+            f"| {m.name} | `{m.path}` | {m.rps:,.0f} | {m.p50:.1f} | {m.p95:.1f} | "
+            f"{m.p99:.1f} | {m.errors} | {ratio:.2f}× | {goal} |"
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint (default 10)")
+    parser.add_argument("--connections", type=int, default=50, help="concurrent (default 50)")
+    parser.add_argument("--mixed-seconds", type=int, default=60, help="mixed load (default 60)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--threads", type=int, default=4, help="per gunicorn worker")
+    parser.add_argument(
+        "--db",
+        choices=("postgresql", "sqlite"),
+        default=os.environ.get("BENCH_DB") or "postgresql",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    binary = ensure_wrk()
+    load_before = os.getloadavg()[0]
+    shutil.rmtree(TMP, ignore_errors=True)
+    TMP.mkdir(parents=True)
+    database = Database(args.db)
+    server = None
+    try:
+        print(f"Starting make serve on {args.db} ...", flush=True)
+        server = Server(database, args.workers, args.threads)
+        quiz = load.QuizPlan.prepare(server)
+        endpoints = [Measure(*e) for e in ENDPOINTS]
+        endpoints.append(Measure("quiz question", quiz.question_path if quiz else "/quiz/", None))
+        for m in endpoints:
+            print(f"wrk: {m.name} ({m.path}) ...", flush=True)
+            measure(binary, server, m, args.connections, args.seconds)
+        print(f"mixed load: {args.connections} users for {args.mixed_seconds} s ...", flush=True)
+        mixed = load.run(server, quiz, args.connections, args.mixed_seconds)
+    finally:
+        if server:
+            server.stop()
+        database.stop()
+
+    load_after = os.getloadavg()[0]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark",
+        "",
+        f"Run with `make bench` on {when}.",
+        "",
+        f"- Machine: {machine()}. The load generator runs on the same cores as the server; "
+        f"load average before the run {load_before:.2f}, after it {load_after:.2f} (other "
+        "work on the machine lowers every figure, the ratios less so).",
+        f"- Server: gunicorn (gthread), {args.workers} workers × {args.threads} threads, "
+        "production settings (DEBUG off, whitenoise, secure cookies), on 127.0.0.1.",
+        f"- Database: {args.db} {database.version}, a throwaway one in bench/tmp/.",
+        f"- Load: wrk, {args.connections} connections, {args.seconds} s per endpoint after a "
+        "2-s warm-up; requests carry `X-Forwarded-Proto: https` as from the load balancer; "
+        "a response slower than 5 s counts as an error.",
+        "- × /healthz: how many times fewer requests per second than /healthz (one trivial "
+        "query) in the same run: the cost of the page over the floor.",
+        "",
+        *table(endpoints),
+        "",
+        "Goals (not asserted by the tests): a code page within 2× of /healthz, search and the "
+        "wizard API within 3×, no errors at 50 concurrent clients.",
+        "",
+        *mixed.report(),
+        "",
+    ]
+    text = "\n".join(lines)
+    args.output.write_text(text)
+    print(text)
+    failures = mixed.failures() + [f"{m.name}: {m.errors} errors" for m in endpoints if m.errors]
+    if failures:
+        raise SystemExit("Benchmark found errors: " + "; ".join(failures))
+
+
+if __name__ == "__main__":
+    main()
