@@ -128,9 +128,12 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("screenshots", "\n".join(saved)))
 
 
-def accessibility_problems(page: Page) -> list[str]:
-    """Serious and critical axe-core violations on the page as it is now."""
-    response = Axe().run(page).response
+def accessibility_problems(page: Page, rules: list[str] | None = None) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now (of some rules only)."""
+    options: dict = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    response = Axe().run(page, options=options).response
     return [
         f"{v['impact']} {v['id']}: {v['help']} at "
         + ", ".join(" ".join(node["target"]) for node in v["nodes"][:5])

@@ -29,7 +29,7 @@ def test_it_shows_everything_about_a_code_and_leads_on_to_the_next_level(page):
     page.goto("/codes/64493/")
     expect(page.get_by_role("heading", level=1)).to_have_text("64493")
     for title in SECTIONS:
-        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", level=2, name=title, exact=True)).to_be_visible()
 
     family = page.get_by_role("list", name="Reporting order")
     expect(family.get_by_role("listitem")).to_have_count(3)
@@ -51,7 +51,8 @@ def test_it_shows_everything_about_a_code_and_leads_on_to_the_next_level(page):
 
 def test_it_serves_a_section_on_its_own_page(page):
     page.goto("/codes/64493/payers/")
-    expect(page.get_by_role("heading", name="Payer notes")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("64493")
+    expect(page.get_by_role("heading", level=2, name="Payer notes")).to_be_visible()
     expect(page.get_by_role("link", name="Medicare").first).to_be_visible()
 
 
