@@ -157,8 +157,10 @@ class CodeQuerySet(models.QuerySet):
         """Ranked search (codes.search) over these codes, read in one query."""
         from codes.search import search
 
-        fields = ("code", "summary", "descriptor", "synonyms", "region", "procedure", "guidance")
-        return search(query, self.only(*fields, "add_on", "sort_order"))
+        fields = ("code", "code_set", "summary", "descriptor", "guidance_note", "synonyms")
+        return search(
+            query, self.only(*fields, "region", "procedure", "guidance", "add_on", "sort_order")
+        )
 
 
 class Code(models.Model):

@@ -5,7 +5,7 @@ Order of the results:
 1. codes typed exactly ("+64494", "64494", "0216t"), in the order typed;
 2. codes starting with what was typed ("6449" lists 64490 to 64495), in code order;
 3. keyword matches over the code's structured facts (region, procedure, imaging guidance), its
-   synonyms, summary and descriptor. What coders type ("MBB", "RFA", "SI joint",
+   synonyms, summary, descriptor and guidance note. What coders type ("MBB", "RFA", "SI joint",
    "zygapophyseal") is mapped to the concept it names; misspelt words ("lumbr") are corrected
    against the words the data uses. Codes matching every word of the query come first.
 """
@@ -121,13 +121,20 @@ LEVEL_CONCEPT = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
 CODE_LIKE = re.compile(r"^(\d{2,5}|\d{4}[a-z]|[a-z]\d{2,4})$")
 WORD = re.compile(r"[a-z0-9]+")
 STOP_WORDS = frozenset(
-    "a an and or the of for with to in on at by is are what which how code codes cpt".split()
+    ("a", "an", "and", "or", "the", "of", "for", "with", "to", "in", "on", "at", "by", "is")
+    + ("are", "what", "which", "how", "code", "codes", "cpt")
 )
 
 # How much a match counts, by where it was found.
 WEIGHT_FIELD = 3  # the code's region, procedure or guidance, or a synonym listed for it
 WEIGHT_SUMMARY = 2
-WEIGHT_DESCRIPTOR = 1
+WEIGHT_DESCRIPTOR = 1  # and the guidance note
+
+# Among equally good matches: Category I before Category III (temporary codes for emerging
+# technology, which Medicare does not cover here), lumbar/sacral before other regions (where
+# most facet procedures are done), then the dataset's own order.
+REGION_ORDER = ("lumbar_sacral", "cervical_thoracic", "sacroiliac")
+CATEGORY_III = "CPT Category III"
 
 FUZZY_CUTOFF = 0.8
 MIN_FUZZY_LENGTH = 4
@@ -141,8 +148,10 @@ PHRASES: dict[tuple[str, ...], str] = {
 
 class Searchable(Protocol):
     code: str
+    code_set: str
     summary: str
     descriptor: str
+    guidance_note: str
     synonyms: list
     region: str
     procedure: str
@@ -178,6 +187,7 @@ class Entry:
     def of(cls, code: Searchable) -> "Entry":
         entry = cls(code)
         texts = [
+            (code.guidance_note, WEIGHT_DESCRIPTOR),
             (code.descriptor, WEIGHT_DESCRIPTOR),
             (code.summary, WEIGHT_SUMMARY),
             (" ; ".join(code.synonyms), WEIGHT_FIELD),
@@ -206,11 +216,10 @@ class Term:
     prefix: str = ""
 
     def weight(self, entry: Entry) -> int:
-        if self.concept:
-            return entry.concepts.get(self.concept, 0)
-        if self.word:
-            return entry.words.get(self.word, 0)
-        return max((w for word, w in entry.words.items() if word.startswith(self.prefix)), default=0)
+        if self.prefix:
+            words = entry.words.items()
+            return max((w for word, w in words if word.startswith(self.prefix)), default=0)
+        return max(entry.concepts.get(self.concept, 0), entry.words.get(self.word, 0))
 
 
 @dataclass
@@ -248,6 +257,15 @@ class Results:
     @property
     def codes(self) -> list[str]:
         return [hit.code.code for hit in self.hits]
+
+    @property
+    def best(self) -> list[Hit]:
+        """Codes typed, code prefixes, and codes matching every word of the query."""
+        return [hit for hit in self.hits if hit.complete]
+
+    @property
+    def partial(self) -> list[Hit]:
+        return [hit for hit in self.hits if not hit.complete]
 
 
 def normalise_code(text: str) -> str:
@@ -294,12 +312,16 @@ def search(query: str, codes: Iterable[Searchable]) -> Results:
         matched = [term.label for term, weight in weights if weight]
         if matched:
             total = sum(weight for _, weight in weights)
-            scored.append((-len(matched), -total, entry.code.sort_order, entry.code.code, matched))
-    scored.sort(key=lambda row: row[:4])
-    codes_by_name = {code.code: code for code in codes}
-    for missing, _, _, name, matched in scored:
-        add(Hit(codes_by_name[name], "keywords", matched, complete=-missing == len(terms)))
+            scored.append(((-len(matched), -total, *preference(entry.code)), entry.code, matched))
+    scored.sort(key=lambda row: row[0])
+    for _, code, matched in scored:
+        add(Hit(code, "keywords", matched, complete=len(matched) == len(terms)))
     return results
+
+
+def preference(code: Searchable) -> tuple:
+    region = REGION_ORDER.index(code.region) if code.region in REGION_ORDER else len(REGION_ORDER)
+    return (code.code_set == CATEGORY_III, region, code.sort_order, code.code)
 
 
 PHRASE_WORDS = frozenset(word for phrase in PHRASES for word in phrase)
@@ -325,7 +347,7 @@ def parse(text: str, vocabulary: set[str], corrections: dict[str, str]) -> list[
         else:
             position += 1
             if SPINAL_LEVEL.match(word):
-                terms.append(Term(word.upper(), concept=LEVEL_CONCEPT[word[0]]))
+                terms.append(Term(word.upper(), concept=LEVEL_CONCEPT[word[0]], word=word))
             elif word in vocabulary:
                 terms.append(Term(word, word=word))
             elif len(word) >= MIN_PREFIX_LENGTH:
@@ -348,7 +370,9 @@ def correct(word: str, vocabulary: set[str], corrections: dict[str, str]) -> str
         return word
     if any(known.startswith(word) for known in vocabulary):
         return word
-    close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=FUZZY_CUTOFF)
+    # Typos rarely touch the first letter; requiring it keeps "bilateral" from becoming "lateral".
+    candidates = [known for known in vocabulary if known[0] == word[0]]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
     if close:
         corrections[word] = close[0]
         return close[0]
