@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 
@@ -58,9 +58,17 @@ BUILD = _build_fingerprint()
 
 @dataclass(frozen=True)
 class ContentState:
-    revision: int
+    number: int
+    changed_at: datetime | None
     dataset_version: str | None
     dataset_date: date | None
+
+    @property
+    def revision(self) -> str:
+        """The number and the time of the last change: a revision number that goes back (a
+        restored database, a rolled-back transaction) never meets a page cached for it before."""
+        changed = f"{self.changed_at.timestamp():.6f}" if self.changed_at else "0"
+        return f"{self.number}.{changed}"
 
     @property
     def dataset(self) -> dict | None:
@@ -71,7 +79,7 @@ class ContentState:
 
 
 def content_state(request: HttpRequest) -> ContentState:
-    """The revision number and the loaded dataset's version: one query, once per request."""
+    """The content revision and the loaded dataset's version: one query, once per request."""
     state = getattr(request, "_content_state", None)
     if state is None:
         latest = Dataset.objects.order_by("-pk")
@@ -81,10 +89,10 @@ def content_state(request: HttpRequest) -> ContentState:
                 dataset_version=Subquery(latest.values("version")[:1]),
                 dataset_date=Subquery(latest.values("date")[:1]),
             )
-            .values_list("number", "dataset_version", "dataset_date")
+            .values_list("number", "changed_at", "dataset_version", "dataset_date")
             .first()
         )
-        state = ContentState(*(row or (0, None, None)))
+        state = ContentState(*(row or (0, None, None, None)))
         request._content_state = state
     return state
 

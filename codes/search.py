@@ -7,7 +7,8 @@ Order of the results:
 3. keyword matches over the code's structured facts (region, procedure, imaging guidance), its
    synonyms, summary, descriptor and guidance note. What coders type ("MBB", "RFA", "SI joint",
    "zygapophyseal") is mapped to the concept it names; misspelt words ("lumbr") are corrected
-   against the words the data uses. Codes matching every word of the query come first.
+   against the words the data uses. Codes matching every word of the query in their facts,
+   synonyms or summary come first; codes that only mention some words follow.
 """
 
 import difflib
@@ -227,7 +228,8 @@ class Hit:
     code: Searchable
     kind: str  # "code", "prefix" or "keywords"
     matched: list[str] = field(default_factory=list)
-    complete: bool = True  # every word of the query matched
+    # Every word of the query matched in the code's facts, synonyms or summary.
+    complete: bool = True
 
     @property
     def reason(self) -> str:
@@ -311,11 +313,15 @@ def search(query: str, codes: Iterable[Searchable]) -> Results:
         weights = [(term, term.weight(entry)) for term in terms]
         matched = [term.label for term, weight in weights if weight]
         if matched:
+            # A word found only in the guidance note or the descriptor ("not a facet code")
+            # does not make the code what the query asks for.
+            strong = sum(1 for _, weight in weights if weight >= WEIGHT_SUMMARY)
             total = sum(weight for _, weight in weights)
-            scored.append(((-len(matched), -total, *preference(entry.code)), entry.code, matched))
+            key = (-strong, -len(matched), -total, *preference(entry.code))
+            scored.append((key, entry.code, matched, strong == len(terms)))
     scored.sort(key=lambda row: row[0])
-    for _, code, matched in scored:
-        add(Hit(code, "keywords", matched, complete=len(matched) == len(terms)))
+    for _, code, matched, complete in scored:
+        add(Hit(code, "keywords", matched, complete=complete))
     return results
 
 
