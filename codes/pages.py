@@ -395,6 +395,11 @@ def glance(codes: Iterable[Code]) -> Glance:
     for row in rows.values():
         for cell in row.cells:
             cell.sort(key=level_key)
+    # A family of one region (a cheat sheet) shows only that region's column.
+    used = [i for i in range(len(GLANCE_REGIONS)) if any(row.cells[i] for row in rows.values())]
+    result.regions = [result.regions[i] for i in used]
+    for row in rows.values():
+        row.cells = [row.cells[i] for i in used]
     result.rows = list(rows.values())
     return result
 
@@ -472,7 +477,7 @@ class Digest:
     """What a family's codes share, each item once: for the cheat sheets."""
 
     rules: list = field(default_factory=list)
-    guidance: list = field(default_factory=list)
+    modifiers: list[Modifier] = field(default_factory=list)
     misconceptions: list = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
@@ -487,17 +492,19 @@ def digest(sheets: list[CodeSheet]) -> Digest:
             into.append(item)
 
     for sheet in sheets:
+        cited = list(sheet.code.cited)
         for rule in sheet.code.rules.all():
             once("rule", rule.pk, rule, result.rules)
+            cited += rule.cited
         for entry in sheet.modifiers:
-            for item in entry.guidance:
-                once("guidance", item.pk, item, result.guidance)
+            once("modifier", entry.modifier.pk, entry.modifier, result.modifiers)
         for item in sheet.code.misconceptions.all():
             once("misconception", item.pk, item, result.misconceptions)
-        for source in sheet.sources:
+            cited += [item.source, *item.cited]
+        for source in cited:  # the sources of what the sheet shows
             once("source", source.key, source, result.sources)
     result.rules.sort(key=lambda rule: (rule.sort_order, rule.key))
-    result.guidance.sort(key=lambda item: (item.modifier.code, item.pk))
+    result.modifiers.sort(key=lambda modifier: modifier.code)
     result.misconceptions.sort(key=lambda item: (item.sort_order, item.key))
     result.sources.sort(key=lambda source: (source.kind, source.title))
     return result
