@@ -15,17 +15,17 @@ def pending(issue: str):
 
 MAIN_PAGES = [
     "/",
-    pytest.param("/search?q=lumbar", marks=pending("code pages and search")),
+    "/search?q=lumbar",
     "/codes/64493/",
     "/codes/64636/",
-    pytest.param("/modifiers/", marks=pending("code pages and search")),
+    "/modifiers/",
     "/modifiers/50/",
-    pytest.param("/taxonomies/", marks=pending("code pages and search")),
-    pytest.param("/payers/", marks=pending("code pages and search")),
+    "/taxonomies/",
+    "/payers/",
     "/payers/medicare/",
     "/sources/",
-    pytest.param("/compare?codes=64490,64493", marks=pending("code pages and search")),
-    pytest.param("/cheatsheet/lumbar/", marks=pending("code pages and search")),
+    "/compare?codes=64490,64493",
+    "/cheatsheet/lumbar/",
     pytest.param("/wizard/", marks=pending("wizard")),
     pytest.param(
         "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B&joints=L5-S1:R"

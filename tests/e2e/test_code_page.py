@@ -8,10 +8,7 @@ from playwright.sync_api import expect
 
 from codes.models import Payer, PayerNote
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skip(reason="the full code page (code pages and search issue) has not landed"),
-]
+pytestmark = pytest.mark.e2e
 
 SECTIONS = [
     "Place in the family",

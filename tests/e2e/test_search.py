@@ -6,10 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skip(reason="the search page (code pages and search issue) has not landed on main"),
-]
+pytestmark = pytest.mark.e2e
 
 FAMILY = ["64490", "64491", "64492", "64493", "64494", "64495"]
 
