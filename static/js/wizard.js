@@ -48,8 +48,25 @@
     }, selectForManualCopy);
   });
 
+  // A 400 from the wizard is the step again with what is wrong: swap it in like any step.
+  // htmx drops 4xx answers by default, and in development django-htmx would show them as an
+  // error page instead; this listener runs first (capture phase) and keeps them to htmx.
+  function isWizardStepWithError(event) {
+    var detail = event.detail;
+    return detail.xhr.status === 400 && detail.target && detail.target.id === "wizard";
+  }
+
+  document.addEventListener(
+    "htmx:beforeOnLoad",
+    function (event) {
+      if (isWizardStepWithError(event)) {
+        event.stopPropagation();
+      }
+    },
+    true
+  );
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400 && event.detail.target.id === "wizard") {
+    if (isWizardStepWithError(event)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
