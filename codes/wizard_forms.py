@@ -91,6 +91,14 @@ PICKER_GROUPS = {
     ),
 }
 PICKER_PREFIX = {"joints": "joint-", "nerves": "nerve-"}
+# A step submitted without its answer.
+UNANSWERED = {
+    "procedure": "Choose the procedure.",
+    "guidance": "Choose the imaging guidance.",
+    "joints": "Pick at least one joint and its side.",
+    "nerves": "Pick at least one nerve and its side.",
+    "format": "Choose the claim format.",
+}
 
 
 def entry_label(kind: str, name: str) -> str:
@@ -221,11 +229,12 @@ class ClaimForm(forms.Form):
         return not self.errors
 
     def error_messages(self) -> list[str]:
-        """Every error, each naming its parameter."""
+        """Every error; one about a parameter names it unless the message already does."""
         messages = []
         for name, errors in self.errors.items():
-            prefix = "" if name == forms.forms.NON_FIELD_ERRORS else f"{name}: "
-            messages += [prefix + message for message in errors]
+            for message in errors:
+                named = name not in self.base_fields or name in message.lower()
+                messages.append(message if named else f"{name}: {message}")
         return messages
 
     def error_text(self) -> str:
@@ -290,8 +299,7 @@ class WizardForm(ClaimForm):
         )
         self.cleaned_data[kind] = pairs
         if not pairs and not self.cleaned_data.get("step"):
-            what = "joint" if kind == "joints" else "nerve"
-            self.add_error(kind, f"Pick at least one {what} and its side.")
+            self.add_error(kind, UNANSWERED[kind])
 
     def _requested(self) -> str:
         return self.cleaned_data.get("step") or ""
@@ -319,12 +327,12 @@ class WizardForm(ClaimForm):
         return not self.errors and not self._requested() and self._first_unanswered() == "result"
 
     def _error_step(self, name: str) -> str:
-        if name.startswith(PICKER_PREFIX["joints"]):
-            return "joints"
-        if name.startswith(PICKER_PREFIX["nerves"]):
-            return "nerves"
-        if name in ("joints", "nerves", forms.forms.NON_FIELD_ERRORS):
-            return self._sites_step() if name not in ("joints", "nerves") else name
+        """The step that asks for the parameter in error."""
+        for kind, prefix in PICKER_PREFIX.items():
+            if name == kind or name.startswith(prefix):
+                return kind
+        if name == forms.forms.NON_FIELD_ERRORS:  # joints and nerves together, or the engine
+            return self._sites_step()
         if name in ("step", "answered"):
             return self._first_unanswered()
         return "format" if name == "intent" else name
@@ -393,7 +401,8 @@ class WizardForm(ClaimForm):
     @cached_property
     def radios(self) -> dict[str, list[dict]]:
         """Each radio step's options; the answer given is checked (else Medicare, not stated)."""
-        state = self.state(format=self.state().get("format", DEFAULT_FORMAT))
+        state = self.state()
+        state.setdefault("format", DEFAULT_FORMAT)
         return {
             name: [
                 {
@@ -470,7 +479,7 @@ class WizardForm(ClaimForm):
             ("format", "Claim format", answer_format),
             ("result", "Result", ""),
         )
-        first = self._first_unanswered() if hasattr(self, "cleaned_data") else "procedure"
+        first = self._first_unanswered()
         items = []
         for step, title, answer in steps:
             if POSITION[step] == POSITION[self.shown]:
@@ -494,12 +503,3 @@ class WizardForm(ClaimForm):
             "result": "format",
         }.get(self.shown, "")
         return self.url(previous) if previous else ""
-
-
-UNANSWERED = {
-    "procedure": "Choose the procedure.",
-    "guidance": "Choose the imaging guidance.",
-    "joints": "Pick at least one joint and its side.",
-    "nerves": "Pick at least one nerve and its side.",
-    "format": "Choose the claim format.",
-}

@@ -3,7 +3,7 @@
 import re
 from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
 
 import pytest
 from django.test import Client
@@ -11,7 +11,8 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codes.coding_rules import JOINTS, code_claim
+from codes.coding_rules import JOINTS, NERVES, code_claim
+from codes.wizard_forms import PICKER_GROUPS
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +77,6 @@ def heading(response) -> str:
     match = re.search(r'<h2 id="step-heading"[^>]*>(.*?)</h2>', response.content.decode())
     assert match, response.content.decode()[:2000]
     return unescape(match.group(1))
-
-
-def query_of(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query, keep_blank_values=True)
 
 
 # htmx: each step answers with the fragment of the next --------------------------------------
@@ -530,3 +527,15 @@ def test_it_never_fails_on_random_query_strings(query, htmx):
     if response.status_code == 302:
         follow = Client().get(response["Location"])
         assert follow.status_code == 200, (query, response["Location"])
+
+
+def test_it_groups_the_pickers_by_region_covering_every_joint_and_nerve_once():
+    joints = dict(PICKER_GROUPS["joints"])
+    assert [name for names in joints.values() for name in names] == list(JOINTS)
+    assert joints["Cervical"][-1] == "C7-T1"
+    assert joints["Thoracic"][-1] == "T12-L1"
+    assert joints["Lumbar and sacral"][0] == "L1-L2"
+    nerves = dict(PICKER_GROUPS["nerves"])
+    assert [name for names in nerves.values() for name in names] == [*NERVES, "S1"]
+    assert nerves["Cervical"][-1] == "C8"
+    assert nerves["Thoracic"][-1] == "T12"
