@@ -1,6 +1,5 @@
 // The wizard without this file: the claim lines sit in a read-only field to select and copy.
-// With it: a Copy button. It also lets htmx swap in the wizard's 400 answers (the step again,
-// with what is wrong), which htmx would otherwise drop.
+// With it: a Copy button next to that field.
 (function () {
   "use strict";
 
@@ -46,29 +45,5 @@
     navigator.clipboard.writeText(field.value).then(function () {
       say(statusId, "Copied: " + field.value);
     }, selectForManualCopy);
-  });
-
-  // A 400 from the wizard is the step again with what is wrong: swap it in like any step.
-  // htmx drops 4xx answers by default, and in development django-htmx would show them as an
-  // error page instead; this listener runs first (capture phase) and keeps them to htmx.
-  function isWizardStepWithError(event) {
-    var detail = event.detail;
-    return detail.xhr.status === 400 && detail.target && detail.target.id === "wizard";
-  }
-
-  document.addEventListener(
-    "htmx:beforeOnLoad",
-    function (event) {
-      if (isWizardStepWithError(event)) {
-        event.stopPropagation();
-      }
-    },
-    true
-  );
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (isWizardStepWithError(event)) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
   });
 })();
