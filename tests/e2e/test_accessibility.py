@@ -26,12 +26,10 @@ MAIN_PAGES = [
     "/sources/",
     "/compare?codes=64490,64493",
     "/cheatsheet/lumbar/",
-    pytest.param("/wizard/", marks=pending("wizard")),
-    pytest.param(
-        "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B&joints=L5-S1:R"
-        "&format=medicare&intent=diagnostic",
-        marks=pending("wizard"),
-    ),
+    "/wizard/",
+    "/wizard/?procedure=injection&guidance=fluoroscopy",
+    "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
+    "&format=medicare&intent=diagnostic",
     pytest.param("/quiz/", marks=pending("quiz")),
     pytest.param("/quiz/join", marks=pending("quiz")),
     "/admin/login/",

@@ -1,0 +1,104 @@
+"""A coder turns an operative note into claim lines with the wizard, step by step from the first
+step to the claim lines: with JavaScript (htmx swaps each step in, no reload) and without (each
+step is a plain form)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from codes.coding_rules import code_claim
+
+pytestmark = pytest.mark.e2e
+
+# The operative note: lumbar medial branch blocks under fluoroscopy, L4-L5 on both sides and
+# L5-S1 on the right, diagnostic, for Medicare.
+JOINTS = {"L4-L5": "B", "L5-S1": "R"}
+
+
+def expected_claim() -> str:
+    return code_claim(
+        "injection",
+        "fluoroscopy",
+        joints=[f"{joint}:{side}" for joint, side in JOINTS.items()],
+        payer_format="medicare",
+        intent="diagnostic",
+    ).claim_text()
+
+
+def next_step(page: Page, heading: str) -> None:
+    page.get_by_role("button", name="Next").last.click()
+    expect(page.get_by_role("heading", level=2, name=re.compile(heading))).to_be_visible()
+
+
+def walk_to_the_claim_lines(page: Page) -> None:
+    expect(page.get_by_role("heading", level=2, name=re.compile("procedure"))).to_be_visible()
+    page.get_by_label("Injection", exact=True).check()
+    next_step(page, "imaging guidance")
+    page.get_by_label("Fluoroscopy", exact=True).check()
+    next_step(page, "joints treated")
+    for joint, side in JOINTS.items():
+        page.get_by_role("combobox", name=joint, exact=True).select_option(side)
+        expect(page.get_by_role("combobox", name=joint, exact=True)).to_have_value(side)
+    next_step(page, "claim format")
+    page.get_by_label("Medicare", exact=True).check()
+    page.get_by_label("Diagnostic", exact=True).check()
+    next_step(page, "Result")
+
+
+def assert_shows_the_claim_lines(page: Page) -> None:
+    claim = expected_claim()
+    assert "64493" in claim and "64494" in claim
+    expect(page.get_by_label("Claim lines")).to_have_value(claim)
+    expect(page.get_by_text("Levels counted: L4-L5, L5-S1 (2).")).to_be_visible()
+    # The whole state is in the address: the result can be bookmarked and shared.
+    for part in ("procedure=injection", "guidance=fluoroscopy", "format=medicare"):
+        expect(page).to_have_url(re.compile(part))
+    expect(page.locator("main")).to_contain_text("KX")
+
+
+def test_it_walks_from_the_first_step_to_the_claim_lines_without_reloading(page):
+    page.goto("/wizard/")
+    page.evaluate("window.sameDocument = true")
+    walk_to_the_claim_lines(page)
+    assert_shows_the_claim_lines(page)
+    assert page.evaluate("window.sameDocument") is True, "a step reloaded the page"
+
+    # The copy button copies the lines as they are shown.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == expected_claim()
+
+    # The bookmarked address shows the same result on its own.
+    page.goto(page.url)
+    expect(page.get_by_label("Claim lines")).to_have_value(expected_claim())
+
+
+def test_it_walks_from_the_first_step_to_the_claim_lines_without_javascript(no_js_page):
+    no_js_page.goto("/wizard/")
+    walk_to_the_claim_lines(no_js_page)
+    assert_shows_the_claim_lines(no_js_page)
+    expect(no_js_page.get_by_role("button", name="Copy")).to_be_hidden()
+
+
+def test_it_picks_joints_on_the_spine_diagram(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy")
+    expect(page.get_by_role("heading", level=2, name=re.compile("joints treated"))).to_be_visible()
+    page.get_by_role("link", name="L4-L5 left, not treated: add").click()
+    page.get_by_role("link", name="L4-L5 right, not treated: add").click()
+    page.get_by_role("link", name="L5-S1 right, not treated: add").click()
+    expect(page.get_by_role("link", name="L5-S1 right, treated: remove")).to_be_visible()
+    expect(page.get_by_role("combobox", name="L4-L5", exact=True)).to_have_value("B")
+    next_step(page, "claim format")
+    page.get_by_label("Medicare", exact=True).check()
+    page.get_by_label("Diagnostic", exact=True).check()
+    next_step(page, "Result")
+    expect(page.get_by_label("Claim lines")).to_have_value(expected_claim())
+
+
+def test_it_says_what_is_missing_when_a_step_comes_without_its_answer(no_js_page):
+    response = no_js_page.goto("/wizard/?answered=procedure")
+    assert response.status == 400
+    expect(no_js_page.get_by_role("alert")).to_contain_text("Choose the procedure")
+    no_js_page.get_by_label("Radiofrequency ablation", exact=True).check()
+    next_step(no_js_page, "imaging guidance")
