@@ -28,8 +28,11 @@ MAIN_PAGES = [
     "/cheatsheet/lumbar/",
     "/wizard/",
     "/wizard/?procedure=injection&guidance=fluoroscopy",
-    "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
-    "&format=medicare&intent=diagnostic",
+    pytest.param(
+        "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
+        "&format=medicare&intent=diagnostic",
+        id="/wizard/ result",
+    ),
     pytest.param("/quiz/", marks=pending("quiz")),
     pytest.param("/quiz/join", marks=pending("quiz")),
     "/admin/login/",
