@@ -2,10 +2,10 @@
 
 - The browser is the system Chromium (`/usr/bin/chromium`, or `$CHROMIUM`); `make test` installs
   it. Playwright never downloads a browser of its own.
-- Every test starts from the database as migrations made it (groups and their permissions,
-  restored by a serialized rollback), the reference data as shipped and an empty page cache.
-  Live-server tests are transactional: the database is emptied after each one, so the reference
-  data is loaded again when it is missing, and the browser tests run after every other test.
+- Every test starts from the database as the migrations made it (groups and their
+  permissions), the reference data as shipped and an empty page cache. Live-server tests are
+  transactional: the database is emptied after each one, so both are restored before the next,
+  and the browser tests run after every other test.
 - A failing test leaves full-page screenshots of every open page at phone and desktop widths in
   `test-results/<test>/`.
 - A Content-Security-Policy violation or an uncaught script error on any page fails the test.
@@ -20,6 +20,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from playwright.sync_api import Page
 from slugify import slugify
 
@@ -67,12 +68,30 @@ def base_url(live_server):
     return live_server.url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database(django_db_setup, django_db_blocker) -> str:
+    """The test database as the migrations left it (groups and their permissions included),
+    serialized when it was created (`django_db_serialized_rollback` below asks for that).
+
+    Read here, before the browser starts: once Playwright's event loop runs, Django hands the
+    test thread another connection object, which lacks the serialized copy, so pytest-django's
+    own serialized rollback cannot restore it; `reference_data` does."""
+    snapshot = getattr(connection, "_test_serialized_contents", None)
+    if snapshot is None:
+        with django_db_blocker.unblock():
+            snapshot = connection.creation.serialize_db_to_string()
+    return snapshot
+
+
 @pytest.fixture(autouse=True)
-def reference_data(django_db_serialized_rollback, live_server):
-    """The dataset as shipped (loaded again after an earlier test emptied the database)."""
+def reference_data(migrated_database, django_db_serialized_rollback, live_server):
+    """The migrated database and the dataset as shipped, restored after an earlier
+    (transactional) test emptied the database; an empty page cache."""
     from codes.models import Dataset
 
     if not Dataset.objects.exists():
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(migrated_database)
         call_command("load_reference", stdout=StringIO())
     cache.clear()
 

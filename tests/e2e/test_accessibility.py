@@ -62,13 +62,18 @@ def test_it_has_no_serious_accessibility_violation_on_a_phone_or_a_desktop(page,
     assert layout_and_accessibility_problems(page) == []
 
 
-@pytest.mark.skip(reason="the admin of the admin issue has not landed on main yet")
-def test_it_has_no_serious_accessibility_violation_on_the_payer_note_editor(page):
+@pytest.mark.skip(reason="the payer note admin (admin issue) has not landed on main yet")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the admin's date shortcut links (Today) fail the colour contrast on a phone",
+)
+def test_it_has_no_serious_accessibility_violation_in_the_payer_note_editor(page):
     make_user("edith", groups=("Payer note editors",), staff=True)
     sign_in(page, "edith")
     page.goto("/admin/codes/payernote/")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-    page.get_by_role("link", name="Add payer note").click()
+    assert layout_and_accessibility_problems(page) == []
+    page.locator("#result_list tbody a").first.click()
+    expect(page.locator("[name=text]")).to_be_visible()
     assert layout_and_accessibility_problems(page) == []
 
 
