@@ -335,7 +335,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     """A trainer's sessions, and the form that creates one."""
     if refusal := trainer_only(request):
         return refusal
-    form = SessionForm(request.POST or None)
+    form = SessionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         session = TrainingSession.create(trainer=request.user, **form.cleaned_data)
         return redirect(session.get_absolute_url())

@@ -96,7 +96,7 @@ def timed_quiz(claim_question, single_question, multiple_question) -> Quiz:
 
 
 def signed_in(username: str, trainer: bool = False, superuser: bool = False) -> Client:
-    user = User.objects.create_user(username, password="unused-password-123")
+    user = User.objects.create(username=username)  # signs in with force_login: no password
     if superuser:
         user.is_superuser = user.is_staff = True
         user.save()
