@@ -13,9 +13,9 @@ import re
 import tomllib
 from pathlib import Path
 
-import simple_icd_10_cm as icd
 from django.db import transaction
 
+from codes import icd
 from codes.coding_rules import FORMATS, GUIDANCES, INTENTS, PROCEDURES, InvalidInput
 from codes.loader import Report, sync
 from codes.models import Code, Misconception, Rule, Source, Taxonomy
@@ -115,9 +115,10 @@ def read_option(r: Record, ref: Reference) -> dict:
             r.fail("an option naming a diagnosis or taxonomy takes its 'title', not 'text'")
         title = r.text("title")
     if diagnosis:
-        if not icd.is_valid_item(diagnosis) or icd.is_chapter_or_block(diagnosis):
+        found = icd.lookup(diagnosis)
+        if found is None:
             r.fail(f"invalid ICD-10-CM code {diagnosis!r} (not in the CDC ICD-10-CM tabular)")
-        official = icd.get_description(diagnosis)
+        official, _billable = found
         if title != official:
             r.fail(f"title {title!r} does not match the ICD-10-CM title {official!r}")
         text = f"{diagnosis} {title}"
@@ -331,9 +332,8 @@ def write(data: dict) -> Report:
                 QuizQuestion(quiz=quiz, question_id=pk, position=position)
                 for position, pk in enumerate(wanted, start=1)
             )
-            report.count("quiz questions", "updated")
-        else:
-            report.count("quiz questions", "unchanged")
+        outcome = "unchanged" if current == wanted else "updated" if current else "created"
+        report.count("quiz question lists", outcome)
     return report
 
 

@@ -43,34 +43,38 @@ class Tag(models.TextChoices):
     ABLATION_UNITS = "ablation-units", "Ablation units"
     KX = "kx", "KX modifier"
     MODIFIER_51 = "modifier-51", "Modifier 51 on add-on codes"
+    DISTINCT_MODIFIERS = "distinct-modifiers", "59, XS or XU to split levels or sides"
     PAYER_FORMAT = "payer-format", "Payer claim format"
     DIAGNOSIS = "diagnosis", "Diagnosis choice"
     TAXONOMY = "taxonomy", "Provider taxonomy"
     SACROILIAC = "sacroiliac", "Sacroiliac work coded as facet"
     CODE_SCOPE = "code-scope", "What a code covers"
     FREQUENCY = "frequency", "Frequency and levels per session"
+    COVERAGE = "coverage", "Coverage conditions"
     LCD_ARTICLE = "lcd-article", "LCD and billing article pairing"
 
 
-# Where to read up on each misconception: a code page.
+# Where to read up on each misconception: a code, modifier or payer page (URL name, argument).
 TAG_LEARN_MORE = {
-    Tag.NERVES_AS_LEVELS: "64493",
-    Tag.THIRD_LEVEL: "64495",
-    Tag.MODIFIER_50: "64493",
-    Tag.WRONG_REGION: "64490",
-    Tag.IMAGING_BILLED: "77003",
-    Tag.NO_IMAGING: "20552",
-    Tag.ULTRASOUND: "0216T",
-    Tag.ABLATION_UNITS: "64636",
-    Tag.KX: "64493",
-    Tag.MODIFIER_51: "64494",
-    Tag.PAYER_FORMAT: "64493",
-    Tag.DIAGNOSIS: "64493",
-    Tag.TAXONOMY: "64493",
-    Tag.SACROILIAC: "64451",
-    Tag.CODE_SCOPE: "64490",
-    Tag.FREQUENCY: "64493",
-    Tag.LCD_ARTICLE: "64493",
+    Tag.NERVES_AS_LEVELS: ("codes:code", "64493"),
+    Tag.THIRD_LEVEL: ("codes:code", "64495"),
+    Tag.MODIFIER_50: ("codes:modifier", "50"),
+    Tag.WRONG_REGION: ("codes:code", "64490"),
+    Tag.IMAGING_BILLED: ("codes:code", "77003"),
+    Tag.NO_IMAGING: ("codes:code", "20552"),
+    Tag.ULTRASOUND: ("codes:code", "0216T"),
+    Tag.ABLATION_UNITS: ("codes:code", "64636"),
+    Tag.KX: ("codes:modifier", "KX"),
+    Tag.MODIFIER_51: ("codes:modifier", "51"),
+    Tag.DISTINCT_MODIFIERS: ("codes:modifier", "59"),
+    Tag.PAYER_FORMAT: ("codes:modifier", "RT"),
+    Tag.DIAGNOSIS: ("codes:code", "64493"),
+    Tag.TAXONOMY: ("codes:code", "64493"),
+    Tag.SACROILIAC: ("codes:code", "64451"),
+    Tag.CODE_SCOPE: ("codes:code", "64490"),
+    Tag.FREQUENCY: ("codes:payer", "medicare"),
+    Tag.COVERAGE: ("codes:payer", "medicare"),
+    Tag.LCD_ARTICLE: ("codes:payer", "medicare"),
 }
 
 
@@ -84,7 +88,7 @@ def tag_links(tags) -> list[dict]:
         {
             "tag": tag,
             "label": tag_label(tag),
-            "url": reverse("codes:code", args=[TAG_LEARN_MORE[tag]])
+            "url": reverse(TAG_LEARN_MORE[tag][0], args=[TAG_LEARN_MORE[tag][1]])
             if tag in TAG_LEARN_MORE
             else "",
         }
@@ -171,8 +175,13 @@ class Question(models.Model):
         )
 
     @cached_property
+    def engine_result(self):
+        """The engine's lines and warnings for a claim question (None for choice questions)."""
+        return self.claim_result() if self.is_claim else None
+
+    @property
     def expected_lines(self) -> tuple:
-        return self.claim_result().lines if self.is_claim else ()
+        return self.engine_result.lines if self.is_claim else ()
 
     def expected_text(self) -> str:
         if self.is_claim:
