@@ -443,6 +443,14 @@ class AttemptQuerySet(models.QuerySet):
             return self.none()
         return self.filter(reduce(operator.or_, conditions))
 
+    def history(self):
+        """Newest first, with the quiz, the points and the number answered, in one query."""
+        return (
+            self.select_related("quiz")
+            .annotate(points=models.Sum("answers__score"), answered=models.Count("answers"))
+            .order_by("-started_at")
+        )
+
 
 class Attempt(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -515,6 +523,11 @@ class Attempt(models.Model):
     @property
     def total(self) -> int:
         return len(self.question_ids)
+
+    @property
+    def percent(self) -> int:
+        """Score so far over every question (needs the `points` of AttemptQuerySet.history)."""
+        return percent((self.points or 0) / self.total) if self.total else 0
 
     @property
     def deadline(self) -> datetime | None:

@@ -59,12 +59,10 @@ def is_trainer(user) -> bool:
 
 @require_GET
 def quiz_list(request: HttpRequest) -> HttpResponse:
-    # Queries: quizzes with counts (1); the visitor's attempts with their quizzes (1, plus the
-    # session and the user when signed in).
+    # Queries: quizzes with counts (1); the visitor's attempts with their quizzes and scores
+    # (1, plus the session and the user when signed in).
     quizzes = list(Quiz.objects.with_question_counts())
-    attempts = Attempt.objects.owned_by(request.user, owner_token(request)).select_related("quiz")[
-        :10
-    ]
+    attempts = Attempt.objects.owned_by(request.user, owner_token(request)).history()[:20]
     return render(
         request,
         "quiz/list.html",
@@ -163,6 +161,7 @@ def render_question(
         "overdue": attempt.is_overdue(),
         "time_left": attempt.time_left(),
         "show_feedback": show_feedback,
+        "closed": attempt.accepts_answers(),
     }
     template = "quiz/question.html#panel" if request.htmx else "quiz/question.html"
     return render(request, template, context, status=status)
@@ -263,7 +262,13 @@ def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
         )
     )
     summary = attempt.summary(answers)
-    ready = summary.finished or attempt.is_overdue() or attempt.gives_feedback
+    # Exam results wait until every question is answered, the time is up or the session closed.
+    ready = (
+        summary.finished
+        or attempt.is_overdue()
+        or attempt.gives_feedback
+        or bool(attempt.accepts_answers())
+    )
     return render(
         request,
         "quiz/results.html",

@@ -391,3 +391,37 @@ def test_a_made_up_session_address_is_not_found(trainer, suffix):
     response = trainer.post(url, {"status": "open"}) if suffix == "status" else trainer.get(url)
     assert response.status_code == 404
     assert trainer.get(f"/quiz/sessions/not-a-uuid/{suffix}").status_code == 404
+
+
+def test_a_closed_session_says_so_instead_of_showing_the_form(trainee_a, training_session):
+    training_session.set_status(TrainingSession.Status.CLOSED)
+    page = text(trainee_a.get(f"{trainee_a.attempt_url}1/"))
+    assert "This training session is closed" in page and 'name="claim"' not in page
+
+
+def test_exam_results_show_once_the_session_closes(trainer, quiz, anonymous):
+    session = TrainingSession.create(quiz=quiz, trainer=trainer.user, mode="exam")
+    session.set_status(TrainingSession.Status.OPEN)
+    anonymous.attempt_url = join(anonymous, session, "Eve")
+    answer(anonymous, 1, claim="64493-50")
+    results = f"{anonymous.attempt_url}results"
+    assert "Your results show once you have answered every question" in text(anonymous.get(results))
+    session.set_status(TrainingSession.Status.CLOSED)
+    page = text(anonymous.get(results))
+    assert "not passed" in page and "Question 1:" in page
+
+
+def test_the_trainer_pages_keep_their_query_budget(
+    trainer, anonymous, training_session, django_assert_max_num_queries
+):
+    # Session, user, Trainers check, the trainer's sessions with quizzes, the quiz choices
+    # (read twice by the form's select), the dataset in the footer.
+    with django_assert_max_num_queries(7):
+        assert trainer.get("/quiz/sessions/").status_code == 200
+    # The join form: the dataset in the footer only.
+    with django_assert_max_num_queries(1):
+        assert anonymous.get(f"/quiz/join?code={training_session.code}").status_code == 200
+    # Joining: the session by code, the browser's attempts in it, the quiz's questions, the
+    # insert, and saving the browser session (select + insert).
+    with django_assert_max_num_queries(8):
+        join(anonymous, training_session, "Budget")

@@ -84,10 +84,13 @@ def test_a_signed_in_user_keeps_attempts_across_browsers(quiz):
     first = signed_in("coder")
     attempt = start(first, quiz)
     assert attempt.user == first.user and attempt.owner_token == ""
+    first.post(question_url(attempt, 1), {"claim": "64493-50-KX, 64494-RT-KX"})
     second = Client()
     second.force_login(first.user)
     assert second.get(question_url(attempt, 1)).status_code == 200
-    assert f"/quiz/attempts/{attempt.pk}/" in text(second.get("/quiz/"))
+    history = text(second.get("/quiz/"))
+    assert f'<a href="/quiz/attempts/{attempt.pk}/">t-quiz</a>' in history
+    assert "<td>1 of 3</td> <td>33%</td>" in history
 
 
 def test_signing_in_part_way_keeps_the_anonymous_attempt(anonymous, quiz, outsider):
@@ -492,3 +495,14 @@ def test_the_exam_answer_with_htmx_stays_within_the_query_budget(
     with django_assert_max_num_queries(11):
         response = client.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Question 2 of 3" in text(response)
+
+
+def test_the_quiz_page_and_starting_keep_their_query_budget(
+    anonymous, quiz, django_assert_max_num_queries
+):
+    # The quiz with its question count, the dataset in the footer.
+    with django_assert_max_num_queries(2):
+        assert anonymous.get(f"/quiz/{quiz.slug}/").status_code == 200
+    # The quiz, its question list, the insert, and saving the new browser session.
+    with django_assert_max_num_queries(6):
+        start(anonymous, quiz)
