@@ -12,7 +12,7 @@ import operator
 import secrets
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, reduce
 
@@ -601,17 +601,14 @@ class AnswerInput:
 
 @dataclass(frozen=True)
 class Marked:
+    """A response marked: what Attempt.answer stores."""
+
     score: float
     response: str
     expected: str
-    choices: list[int] | None = None
-    lines: list[dict] | None = None
-    tags: list[str] | None = None
-
-    def __post_init__(self):
-        for name in ("choices", "lines", "tags"):
-            if getattr(self, name) is None:
-                object.__setattr__(self, name, [])
+    choices: list[int] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
 
 class Answer(models.Model):

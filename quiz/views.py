@@ -12,8 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -51,6 +52,15 @@ def own_attempt(request: HttpRequest, attempt_id: UUID) -> Attempt:
     if attempt is None:
         raise Http404("No such attempt among yours.")
     return attempt
+
+
+def refuse(
+    request: HttpRequest, status: int, heading: str, message: str, back_url: str, back_label: str
+) -> HttpResponse:
+    """A page that says what is wrong and where to go instead."""
+    context = {"heading": heading, "message": message, "back_url": back_url}
+    context["back_label"] = back_label
+    return render(request, "quiz/message.html", context, status=status)
 
 
 def is_trainer(user) -> bool:
@@ -184,7 +194,14 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
     attempt = own_attempt(request, attempt_id)
     question_id = attempt.question_id_at(number)
     if question_id is None:
-        raise Http404(f"This quiz has {attempt.total} questions; there is no question {number}.")
+        return refuse(
+            request,
+            404,
+            "No such question",
+            f"This quiz has {attempt.total} questions; there is no question {number}.",
+            attempt.get_absolute_url(),
+            "Back to your quiz",
+        )
     if request.method == "GET":
         return render_question(request, attempt, number)
     question = load_question(question_id)
@@ -318,7 +335,15 @@ def trainer_only(request: HttpRequest) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not is_trainer(request.user):
-        return HttpResponseForbidden("Training sessions are for trainers (the Trainers group).")
+        return refuse(
+            request,
+            403,
+            "Trainers only",
+            "Training sessions are run by trainers (members of the Trainers group). "
+            "To take part in one, join it with the code your trainer gives you.",
+            reverse("quiz:join"),
+            "Join a training session",
+        )
     return None
 
 
@@ -384,7 +409,14 @@ def session_status(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = own_session(request, session_id)
     form = SessionStatusForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Choose open or close.", status=400, content_type="text/plain")
+        return refuse(
+            request,
+            400,
+            "Open or close",
+            "A session can only be opened or closed.",
+            session.get_absolute_url(),
+            "Back to the session",
+        )
     session.set_status(form.cleaned_data["status"])
     return redirect(session.get_absolute_url())
 

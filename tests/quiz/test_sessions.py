@@ -59,7 +59,9 @@ def test_creating_a_session_with_bad_input_is_a_400(trainer):
 
 
 def test_only_trainers_run_sessions(outsider, anonymous, quiz):
-    assert outsider.get("/quiz/sessions/").status_code == 403
+    refused = outsider.get("/quiz/sessions/")
+    assert refused.status_code == 403
+    assert "Training sessions are run by trainers" in text(refused)
     assert (
         outsider.post("/quiz/sessions/", {"quiz": quiz.pk, "mode": "practice"}).status_code == 403
     )
@@ -102,7 +104,9 @@ def test_the_trainer_opens_and_closes_the_session(trainer, quiz):
     trainer.post(url, {"status": "closed"})
     session.refresh_from_db()
     assert session.status == "closed" and session.closed_at
-    assert trainer.post(url, {"status": "deleted"}).status_code == 400
+    refused = trainer.post(url, {"status": "deleted"})
+    assert refused.status_code == 400
+    assert "A session can only be opened or closed." in text(refused)
 
 
 # Joining ------------------------------------------------------------------------------------

@@ -413,7 +413,9 @@ def test_a_question_not_in_the_attempt_is_not_found(anonymous, quiz, number):
     attempt = start(anonymous, quiz)
     response = anonymous.post(question_url(attempt, number), {"claim": "64493-50"})
     assert response.status_code == 404
+    assert f"This quiz has 3 questions; there is no question {number}." in text(response)
     assert anonymous.get(question_url(attempt, number)).status_code == 404
+    assert not Answer.objects.exists()
 
 
 @pytest.mark.parametrize(
