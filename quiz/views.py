@@ -258,6 +258,8 @@ def after_answer(
 def time_left(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """The time left, as a fragment that the question page refreshes."""
     attempt = own_attempt(request, attempt_id)
+    if attempt.deadline is None:
+        raise Http404("This quiz has no time limit.")
     return render(
         request,
         "quiz/question.html#timer",

@@ -366,6 +366,7 @@ def test_the_time_left_is_computed_on_the_server(anonymous, timed_quiz):
 def test_a_quiz_without_a_time_limit_shows_no_timer(anonymous, quiz):
     attempt = start(anonymous, quiz)
     assert "Time left" not in text(anonymous.get(question_url(attempt, 1)))
+    assert anonymous.get(f"/quiz/attempts/{attempt.pk}/time").status_code == 404
 
 
 # Bad input ----------------------------------------------------------------------------------
@@ -442,9 +443,9 @@ def test_the_question_page_refuses_other_methods(anonymous, quiz):
 
 
 @pytest.mark.parametrize("path", ["/", "1/", "2/", "results", "time"])
-def test_nobody_else_reaches_an_attempt(quiz, path, trainer, outsider, superuser, anonymous):
+def test_nobody_else_reaches_an_attempt(timed_quiz, path, trainer, outsider, superuser, anonymous):
     owner = Client()
-    attempt = start(owner, quiz)
+    attempt = start(owner, timed_quiz)
     url = f"/quiz/attempts/{attempt.pk}/{path}".replace("//", "/")
     assert owner.get(url).status_code in (200, 302)
     for stranger in (trainer, outsider, superuser, anonymous):
@@ -457,10 +458,10 @@ def test_nobody_else_reaches_an_attempt(quiz, path, trainer, outsider, superuser
 
 
 def test_the_question_pages_stay_within_the_query_budget(
-    quiz, single_question, django_assert_max_num_queries
+    timed_quiz, single_question, django_assert_max_num_queries
 ):
     client = signed_in("budget")
-    attempt = start(client, quiz)
+    attempt = start(client, timed_quiz)
     # Session, user, attempt, question, options, answers, dataset in the footer (7).
     with django_assert_max_num_queries(7):
         assert client.get(question_url(attempt, 2)).status_code == 200
