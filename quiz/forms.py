@@ -18,7 +18,10 @@ from quiz.models import (
 
 class StartForm(forms.Form):
     mode = forms.ChoiceField(
-        choices=Mode.choices, initial=Mode.PRACTICE, widget=forms.RadioSelect, label="How"
+        choices=Mode.choices,
+        initial=Mode.PRACTICE,
+        widget=forms.RadioSelect,
+        label="How do you want to take it?",
     )
 
 
