@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", api.healthz, name="healthz"),
     path("api/", include("codes.api_urls")),
     path("admin/", admin.site.urls),
+    path("wizard/", include("codes.wizard_urls")),
     path("quiz/", include("quiz.urls")),
     path("", include("codes.urls")),
 ]
