@@ -159,6 +159,11 @@ class Question(models.Model):
         return self.key
 
     @property
+    def headline(self) -> str:
+        """The scenario's first line, to tell questions with the same prompt apart."""
+        return next((line.strip() for line in self.scenario.splitlines() if line.strip()), "")
+
+    @property
     def is_claim(self) -> bool:
         return self.kind == self.Kind.CLAIM
 
@@ -260,7 +265,10 @@ class Option(models.Model):
 class QuizQuerySet(models.QuerySet):
     def with_question_counts(self):
         """One query for the quiz list, with each quiz's number of questions."""
-        return self.annotate(question_count=models.Count("quiz_questions"))
+        # An aggregate query drops Meta.ordering: order explicitly.
+        return self.annotate(question_count=models.Count("quiz_questions")).order_by(
+            "sort_order", "title"
+        )
 
 
 RESERVED_SLUGS = {"join", "sessions", "attempts"}

@@ -62,6 +62,9 @@ def test_it_lists_the_topic_quizzes_and_the_mixed_exam(anonymous, django_assert_
     assert response.status_code == 200
     assert "By topic" in page and "Mixed exam" in page
     assert 'href="/quiz/counting-levels/"' in page
+    # In the order of quizzes.toml.
+    assert page.index("Counting levels") < page.index("Sides and modifiers")
+    assert page.index("Sides and modifiers") < page.index("Radiofrequency ablation")
     assert 'href="/quiz/join"' in page
 
 
