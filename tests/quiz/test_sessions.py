@@ -351,7 +351,8 @@ def test_only_the_sessions_trainer_or_a_superuser_sees_its_figures(
         assert stranger.get(url).status_code == 404
     for visitor in (anonymous, trainee_a):
         response = visitor.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
 
 
 def test_only_the_sessions_trainer_opens_or_closes_it(
