@@ -12,6 +12,7 @@
 """
 
 import os
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -21,8 +22,10 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from slugify import slugify
+
+from quiz.models import Attempt, Question
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM, called from the
 # same thread for fixtures and checks, would otherwise refuse to run beside it.
@@ -172,10 +175,40 @@ def make_user(username: str, *, groups: tuple[str, ...] = (), staff: bool = Fals
     return user
 
 
-def sign_in(page: Page, username: str) -> None:
-    """Through the admin's login form, as a person would."""
-    page.goto("/admin/login/")
+def sign_in(page: Page, username: str, at: str | None = "/admin/login/") -> None:
+    """Through a sign-in form (the admin's, the site's own, or the one shown), as a person would."""
+    if at:
+        page.goto(at)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name=re.compile("^(Log in|Sign in)$")).click()
     page.wait_for_load_state()
+
+
+ATTEMPT_URL = re.compile(r"/quiz/attempts/([0-9a-f-]{36})/(\d+)/$")
+
+
+def current_question(page: Page) -> tuple[Attempt, int, Question]:
+    expect(page).to_have_url(ATTEMPT_URL)
+    attempt_id, number = ATTEMPT_URL.search(page.url).groups()
+    attempt = Attempt.objects.get(pk=attempt_id)
+    number = int(number)
+    return attempt, number, Question.objects.get(pk=attempt.question_ids[number - 1])
+
+
+def answer(page: Page, question: Question, *, right: bool) -> None:
+    """Answer as a trainee would: tick the options or type the claim lines, then submit."""
+    form = page.locator("form.answer-form")
+    if question.is_claim:
+        assert right, "a wrong answer is given on a question with options"
+        form.get_by_label("Claim lines").fill(question.expected_text())
+    else:
+        options = list(question.options.all())
+        wrong = [o for o in options if not o.correct][:1]
+        chosen = [o for o in options if o.correct] if right else wrong
+        for option in chosen:
+            form.get_by_label(option.text, exact=True).check()
+    form.get_by_role("button", name="Submit answer").click()
+    verdict = "Right" if right else "Not right"
+    if Attempt.objects.get(pk=ATTEMPT_URL.search(page.url).group(1)).mode == "practice":
+        expect(page.get_by_role("heading", level=2, name=verdict, exact=True)).to_be_visible()

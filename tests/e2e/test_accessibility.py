@@ -1,10 +1,21 @@
 """Every main page, in a real browser: no serious or critical axe-core violation at phone and
 desktop widths, in light and dark; no sideways scrolling on a 375-px phone; visible focus."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, WIDTHS, accessibility_problems, make_user, sign_in
+from quiz.models import Quiz
+from tests.e2e.conftest import (
+    PHONE,
+    WIDTHS,
+    accessibility_problems,
+    answer,
+    current_question,
+    make_user,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +44,9 @@ MAIN_PAGES = [
         "&format=medicare&intent=diagnostic",
         id="/wizard/ result",
     ),
-    pytest.param("/quiz/", marks=pending("quiz")),
-    pytest.param("/quiz/join", marks=pending("quiz")),
+    "/quiz/",
+    "/quiz/join",
+    "/accounts/login/",
     "/admin/login/",
 ]
 
@@ -74,6 +86,32 @@ def test_it_has_no_serious_accessibility_violation_in_the_payer_note_editor(page
     assert layout_and_accessibility_problems(page) == []
     page.locator("#result_list tbody a").first.click()
     expect(page.locator("[name=text]")).to_be_visible()
+    assert layout_and_accessibility_problems(page) == []
+
+
+def test_it_has_no_serious_accessibility_violation_while_taking_a_quiz(page):
+    quiz = Quiz.objects.filter(kind=Quiz.Kind.TOPIC).order_by("sort_order", "pk").first()
+    page.goto(quiz.get_absolute_url())
+    assert layout_and_accessibility_problems(page) == []
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Question 1 of")
+    assert layout_and_accessibility_problems(page) == []
+    _, _, question = current_question(page)
+    answer(page, question, right=True)  # the feedback
+    assert layout_and_accessibility_problems(page) == []
+    page.goto(page.url.rsplit("/", 2)[0] + "/results")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Results")
+    assert layout_and_accessibility_problems(page) == []
+
+
+def test_it_has_no_serious_accessibility_violation_on_the_trainers_dashboard(page):
+    make_user("tess", groups=("Trainers",))
+    sign_in(page, "tess", at="/accounts/login/")
+    page.goto("/quiz/sessions/")
+    assert layout_and_accessibility_problems(page) == []
+    page.get_by_role("button", name="Create the session").click()
+    page.get_by_role("button", name="Open the session").click()
+    expect(page.get_by_role("heading", level=2, name=re.compile("Participants"))).to_be_visible()
     assert layout_and_accessibility_problems(page) == []
 
 
