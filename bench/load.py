@@ -22,12 +22,18 @@ WIZARD = [
     "procedure=injection&guidance=ultrasound&joints=C5-C6:B",
 ]
 PAGES = ["/", "/modifiers/", "/payers/", "/sources/", "/compare?codes=64490,64493"]
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+INPUT = re.compile(r"<input\b[^>]*>")
+OPTION_VALUE = re.compile(r'value="(\d+)"')
+NEXT_QUESTION = re.compile(r'href="(/quiz/attempts/[0-9a-f-]+/\d+/)"[^>]*>\s*Next question')
 
 
-def status_of(port: int, path: str) -> int | None:
+def status_of(port: int, path: str, cookie: str = "") -> int | None:
+    user = User(port)
+    for pair in filter(None, cookie.split("; ")):
+        name, _, value = pair.partition("=")
+        user.cookies[name] = value
     try:
-        return User(port).get(path).status
+        return user.get(path).status
     except OSError:
         return None
 
@@ -90,16 +96,98 @@ class User:
     def csrf_token(self) -> str:
         return self.cookies.get("csrftoken", "")
 
+    def twin(self) -> "User":
+        """The same visitor (cookies) on a second connection: a second tab, a retry."""
+        other = User(self.port)
+        other.cookies = self.cookies
+        return other
+
 
 @dataclass
 class QuizPlan:
-    """How the load test takes the quiz: found on the running server, None without a quiz."""
+    """The quizzes the load test takes (topic quizzes without a time limit, in practice mode),
+    and one question page of an attempt started beforehand, for wrk to measure."""
 
+    slugs: list[str]
     question_path: str
+    cookie: str
 
     @classmethod
     def prepare(cls, server) -> "QuizPlan | None":
-        return None
+        listing = server.manage(
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from quiz.models import Quiz; print(' '.join(Quiz.objects.filter("
+            "kind=Quiz.Kind.TOPIC, time_limit__isnull=True).values_list('slug', flat=True)))",
+        ).split()
+        if not listing:
+            return None
+        user = User(server.port)
+        path = start_attempt(user, listing[0])
+        cookie = "; ".join(f"{k}={v}" for k, v in user.cookies.items())
+        return cls(slugs=listing, question_path=path, cookie=cookie)
+
+
+def start_attempt(user: User, slug: str) -> str:
+    """Open a quiz and start it in practice mode: the path of its first question."""
+    page = user.get(f"/quiz/{slug}/")
+    if page.status != 200:
+        raise RuntimeError(f"/quiz/{slug}/ answered {page.status}")
+    started = user.post(f"/quiz/{slug}/start", {"mode": "practice"})
+    if started.status not in (302, 303):
+        raise RuntimeError(f"starting {slug} answered {started.status}")
+    return started.headers["Location"]
+
+
+def answer_form(page: str) -> dict | None:
+    """The answer a trainee in a hurry gives: the first option, or some claim lines."""
+    for tag in INPUT.findall(page):
+        if 'name="option"' in tag:
+            return {"option": OPTION_VALUE.search(tag).group(1)}
+    if 'name="claim"' in page:
+        return {"claim": "64493-50, 64494-RT"}
+    return None
+
+
+def post_into(replies: list, user: User, path: str, form: dict) -> None:
+    replies.append(user.post(path, form))
+
+
+def take_quiz(user: User, plan: QuizPlan, outcome: "Outcome", rng: random.Random) -> None:
+    """Start a quiz and answer a few of its questions; one answer in five is sent twice at
+    once, from two connections (a double click, a retry)."""
+    path = start_attempt(user, rng.choice(plan.slugs))
+    for _ in range(rng.randint(1, 4)):
+        page = user.get(path)
+        outcome.record("quiz question", page)
+        form = answer_form(page.body)
+        if page.status != 200 or form is None:
+            return
+        if rng.random() < 0.2:
+            twin = user.twin()
+            replies: list = []
+            sender = threading.Thread(target=post_into, args=(replies, twin, path, form))
+            sender.start()
+            reply = user.post(path, form)
+            sender.join()
+            twin.connection.close()
+            outcome.answers_resent += 1
+            for other in replies:
+                outcome.record("quiz answer (twice)", other)
+        else:
+            reply = user.post(path, form)
+        outcome.record("quiz answer", reply)
+        if reply.status not in (302, 303):
+            return
+        outcome.answers_sent += 1
+        feedback = user.get(reply.headers["Location"])
+        outcome.record("quiz feedback", feedback)
+        following = NEXT_QUESTION.search(feedback.body)
+        if not following:
+            return
+        path = following.group(1)
 
 
 @dataclass
@@ -176,9 +264,11 @@ class Outcome:
         return lines
 
 
-def browse(user: User, outcome: Outcome, rng: random.Random) -> None:
+def browse(user: User, outcome: Outcome, rng: random.Random, quiz: QuizPlan | None) -> None:
     roll = rng.random()
-    if roll < 0.35:
+    if quiz and roll < 0.15:
+        take_quiz(user, quiz, outcome, rng)
+    elif roll < 0.35:
         outcome.record("code page", user.get(f"/codes/{rng.choice(CODES)}/"))
     elif roll < 0.6:
         term = rng.choice(SEARCHES).replace(" ", "+")
@@ -200,7 +290,7 @@ def run(server, quiz: QuizPlan | None, users: int, seconds: int) -> Outcome:
         local = Outcome(seconds=seconds, users=1)
         try:
             while time.monotonic() < deadline:
-                browse(user, local, rng)
+                browse(user, local, rng, quiz)
         except Exception as error:  # noqa: BLE001 - counted and reported, never hidden
             local.errors.append(f"user {number}: {error!r}")
         with lock:
@@ -216,4 +306,14 @@ def run(server, quiz: QuizPlan | None, users: int, seconds: int) -> Outcome:
         thread.start()
     for thread in threads:
         thread.join()
+    if quiz:
+        outcome.answers_stored = int(
+            server.manage(
+                "shell",
+                "-v",
+                "0",
+                "-c",
+                "from quiz.models import Answer; print(Answer.objects.count())",
+            ).strip()
+        )
     return outcome

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -59,6 +60,11 @@ class Measure:
     p99: float = 0.0
     errors: int = 0
     note: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The path as the table shows it: an attempt's id is the same kind of URL each run."""
+        return re.sub(r"/attempts/[0-9a-f-]{36}/", "/attempts/<id>/", self.path)
 
     @property
     def rps(self) -> float:
@@ -162,11 +168,12 @@ class Server:
         self.log.close()
 
 
-def wrk(binary: str, url: str, connections: int, seconds: int) -> dict:
+def wrk(binary: str, url: str, connections: int, seconds: int, cookie: str = "") -> dict:
+    headers = CLIENT_HEADERS + (["-H", f"Cookie: {cookie}"] if cookie else [])
     result = subprocess.run(
         [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
         + ["-s", REPORTER]
-        + CLIENT_HEADERS
+        + headers
         + [url],
         capture_output=True,
         text=True,
@@ -175,13 +182,15 @@ def wrk(binary: str, url: str, connections: int, seconds: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def measure(binary: str, server: Server, m: Measure, connections: int, seconds: int) -> Measure:
-    status = load.status_of(server.port, m.path)
+def measure(
+    binary: str, server: Server, m: Measure, connections: int, seconds: int, cookie: str = ""
+) -> Measure:
+    status = load.status_of(server.port, m.path, cookie)
     if status != 200:
         m.note = f"answered {status} before the run: not measured"
         return m
-    wrk(binary, server.base + m.path, connections, 2)  # warm-up: caches, connections
-    figures = wrk(binary, server.base + m.path, connections, seconds)
+    wrk(binary, server.base + m.path, connections, 2, cookie)  # warm-up: caches, connections
+    figures = wrk(binary, server.base + m.path, connections, seconds, cookie)
     m.requests = figures["requests"]
     m.seconds = figures["duration_us"] / 1e6
     m.p50, m.p95, m.p99 = (figures[k] / 1000 for k in ("p50_us", "p95_us", "p99_us"))
@@ -211,16 +220,17 @@ def table(measures: list[Measure]) -> list[str]:
     ]
     for m in measures:
         if not m.requests:
-            rows.append(f"| {m.name} | `{m.path}` | – | – | – | – | – | – | {m.note} |")
+            rows.append(f"| {m.name} | `{m.shown}` | – | – | – | – | – | – | {m.note} |")
             continue
         ratio = floor / m.rps
-        goal = (
-            "floor"
-            if m.goal is None
-            else f"≤ {m.goal:g}×: " + ("met" if ratio <= m.goal else "**not met**")
-        )
+        if m is measures[0]:
+            goal = "the floor"
+        elif m.goal is None:
+            goal = "–"
+        else:
+            goal = f"≤ {m.goal:g}×: " + ("met" if ratio <= m.goal else "**not met**")
         rows.append(
-            f"| {m.name} | `{m.path}` | {m.rps:,.0f} | {m.p50:.1f} | {m.p95:.1f} | "
+            f"| {m.name} | `{m.shown}` | {m.rps:,.0f} | {m.p50:.1f} | {m.p95:.1f} | "
             f"{m.p99:.1f} | {m.errors} | {ratio:.2f}× | {goal} |"
         )
     return rows
@@ -252,10 +262,12 @@ def main() -> None:
         server = Server(database, args.workers, args.threads)
         quiz = load.QuizPlan.prepare(server)
         endpoints = [Measure(*e) for e in ENDPOINTS]
-        endpoints.append(Measure("quiz question", quiz.question_path if quiz else "/quiz/", None))
+        if quiz:
+            endpoints.append(Measure("quiz question", quiz.question_path, None))
         for m in endpoints:
             print(f"wrk: {m.name} ({m.path}) ...", flush=True)
-            measure(binary, server, m, args.connections, args.seconds)
+            cookie = quiz.cookie if quiz and m.path == quiz.question_path else ""
+            measure(binary, server, m, args.connections, args.seconds, cookie)
         print(f"mixed load: {args.connections} users for {args.mixed_seconds} s ...", flush=True)
         mixed = load.run(server, quiz, args.connections, args.mixed_seconds)
     finally:
