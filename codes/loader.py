@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import simple_icd_10_cm as icd
 from django.db import transaction
 from django.utils import timezone
 
+from codes import icd
 from codes.models import (
     Code,
     Confidence,
@@ -370,13 +370,13 @@ def read(data_dir: Path) -> dict:
     seen_links = set()
     for r in ds.records("diagnoses", "diagnosis"):
         code = r.get("code").upper()
-        if not icd.is_valid_item(code) or icd.is_chapter_or_block(code):
+        found = icd.lookup(code)
+        if found is None:
             r.fail(f"invalid ICD-10-CM code {code!r} (not in the CDC ICD-10-CM tabular)")
+        official, billable = found
         title = r.get("title")
-        official = icd.get_description(code)
         if title != official:
             r.fail(f"title {title!r} does not match the ICD-10-CM title {official!r}")
-        billable = icd.is_leaf(code)
         relation = r.choice("relation", DiagnosisLink.Relation.choices)
         if (relation == "not_billable_header") == billable:
             r.fail(

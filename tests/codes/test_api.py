@@ -138,7 +138,7 @@ def test_it_lists_diagnoses_with_billable_flags(coder):
 
 def test_it_lists_payer_notes_with_source_and_review_date(coder):
     notes = get_code(coder, "64493")["payer_notes"]
-    medicare = [n for n in notes if n["payer"] == "Medicare"]
+    medicare = [n for n in notes if n["payer_slug"] == "medicare"]
     assert medicare
     for note in notes:
         assert note["source"] and note["last_reviewed"] and note["topic"] and note["text"]

@@ -1,0 +1,1184 @@
+"""The level and laterality engine: a procedure description in, claim lines and warnings out.
+
+Pure Python (stdlib only, no Django) so that the JSON API, the wizard pages and the quiz's scoring
+all call the same rules. Every line and warning carries the rule that produced it and the keys
+of its sources (see ``SOURCE_KEYS``).
+
+Rules, with their sources:
+
+* A level is a facet joint, not a nerve: count joints, not nerves (a58350, a57787, fcsocg).
+  Nerves convert to joints by one sliding window over C2 … C8, T1 … T12, L1 … L5: joint i is
+  supplied by nerves i and i + 1. Cervical Cn-Cn+1 <- Cn + Cn+1 (C7-T1 <- C7 + C8); lumbar
+  Ln-Ln+1 <- Ln-1 + Ln (L4-L5 <- L3 + L4, medlearn); L5-S1 <- L4 medial branch + L5 dorsal
+  ramus (aapc-anesthesia-alert); "L1, L2, L3" = L2-L3 and L3-L4 (aapc-outpatient-alert);
+  "L4, L5, S1" = 2 joints (aapc-forum-levels). Thoracic Tn-Tn+1 <- Tn-1 + Tn (T1-T2 <- C8 + T1,
+  T12-L1 <- T11 + T12) is an anatomical inference from the same pattern. A joint is treated on a
+  side when both its nerves are treated on that side; nerves that complete no joint are warned
+  about, never silently counted. S1 adds no facet level (aapc-outpatient-alert); nerves of the
+  sacroiliac joint use 64451 / 64625 (genhealth).
+* Two code families, each with its own primary code: C2-C3 … T12-L1 -> 64490/64491/64492 and
+  64633/64634; L1-L2 … L5-S1 -> 64493/64494/64495 and 64635/64636 (codingahead). T12-L1 is
+  thoracic (aapc-neurology-alert; RFA 64633: cgs25). Medicare allows one spinal region per
+  session (l38773q). Medicare exception: contiguous T12-L1 + L1-L2 in one session are one
+  lumbar-region session billed 64490 + 64494 (RFA 64633 + 64636) (cgs25, aapc-rci-ngs).
+* Injections: levels cranial to caudal within a session; the first level takes the primary code,
+  the second level the second-level add-on, and all further levels together the third-and-any-
+  additional add-on: one line, one unit, once per day (aapc-forum-64492-64495); its side is the
+  union of the sides of those levels.
+* Ultrasound guidance: Category III 0213T/0214T/0215T (cervical/thoracic) and 0216T/0217T/0218T
+  (lumbar/sacral), same level logic (aapc-neurology-alert, codingahead); Medicare does not cover
+  it (l38773q) and UHC calls it unproven (uhc-2017t0004aa). No imaging: no facet code; CPT
+  reportedly directs such injections to 20552/20553 (beckers-asc, codingbyjen; likely, not
+  confirmed). RFA without fluoroscopy or CT: no line; the right code is unverified.
+* RFA is coded per joint: first joint 64633 / 64635, each additional joint 64634 / 64636 with
+  one unit per joint, grouped by modifier (justmypassion, aapc-forum-levels, codingahead).
+* Codes are unilateral (fcsocg). Medicare: a bilateral level is one line with modifier 50,
+  1 unit (a57787, mac-lcd-older), also on add-ons (aapc-rci-ngs). RT/LT format: two lines, RT and
+  LT, 1 unit each (ASC facility claims: reddit-medicalbill; commercial payers:
+  aapc-neurosurgery-alert). Levels keep their own sides. Modifier 51 is never appended (fcsocg).
+* Imaging guidance (77003 fluoroscopy, 77012 CT) and contrast are included; never a line (fcsocg).
+* Medicare: KX on diagnostic facet injection lines only (norqa); one to two levels per session
+  per region, third levels non-covered except on appeal (l38773q, norqa); per region per rolling
+  12 months at most 4 diagnostic and 4 therapeutic injection sessions and 2 RFA sessions; RFA
+  needs two diagnostic medial branch blocks with at least 80% relief and must be thermal;
+  therapeutic injections need two such blocks and a reason the patient is not an RFA candidate
+  (l38773q, norqa).
+
+Decisions where the sources are silent:
+
+* No KX on ultrasound lines (0213T-0218T): KX attests that the policy's requirements are met, and
+  the LCDs find ultrasound guidance not reasonable and necessary. No KX in the RT/LT format.
+* The T12-L1 + L1-L2 exception applies only to Medicare-format claims with fluoroscopy or CT
+  (it is stated for 64490/64494 and 64633/64636), and only when T12-L1 is the only
+  cervical/thoracic joint.
+* "Spinal region" = code family (cervical/thoracic or lumbar/sacral).
+* The Medicare coverage warnings (levels, regions, frequency, prerequisites) also show in the RT/LT
+  format, which Medicare ASC facility claims use too; they are left out when there is no line.
+* A joint named twice is one level with the union of its sides; nerves given twice likewise.
+* Parsing also accepts LT/RT/LEFT/RIGHT/BILATERAL/BOTH for a side, 'L4-5' and 'L5/S1' for a joint,
+  'L5-L4' for 'L4-L5', and commas, semicolons or new lines between entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+__all__ = [
+    "FORMATS",
+    "GUIDANCES",
+    "INTENTS",
+    "JOINTS",
+    "MAX_ENTRIES",
+    "NERVES",
+    "PROCEDURES",
+    "SIDES",
+    "RULE_IDS",
+    "SOURCE_KEYS",
+    "WARNING_IDS",
+    "CodingWarning",
+    "InvalidInput",
+    "Line",
+    "Result",
+    "code_claim",
+    "joint_nerves",
+    "joint_region",
+    "parse_entries",
+]
+
+PROCEDURES = ("injection", "rfa")
+GUIDANCES = ("fluoroscopy", "ct", "ultrasound", "none")
+FORMATS = ("medicare", "rtlt")
+INTENTS = ("diagnostic", "therapeutic")
+SIDES = ("L", "R", "B")
+MAX_ENTRIES = 50
+
+_VERTEBRAE = (
+    tuple(f"C{n}" for n in range(2, 8))
+    + tuple(f"T{n}" for n in range(1, 13))
+    + tuple(f"L{n}" for n in range(1, 6))
+    + ("S1",)
+)
+JOINTS: tuple[str, ...] = tuple(f"{a}-{b}" for a, b in pairwise(_VERTEBRAE))
+NERVES: tuple[str, ...] = (
+    tuple(f"C{n}" for n in range(2, 9))
+    + tuple(f"T{n}" for n in range(1, 13))
+    + tuple(f"L{n}" for n in range(1, 6))
+)
+S1_NERVE = "S1"
+
+CERVICOTHORACIC = "cervical/thoracic"
+LUMBOSACRAL = "lumbar/sacral"
+_LAST_CERVICOTHORACIC_JOINT = "T12-L1"
+
+SOURCE_KEYS = (
+    "fcsocg",
+    "a58350",
+    "a57787",
+    "medlearn",
+    "aapc-anesthesia-alert",
+    "aapc-outpatient-alert",
+    "aapc-forum-64492-64495",
+    "aapc-neurology-alert",
+    "codingahead",
+    "cgs25",
+    "aapc-rci-ngs",
+    "l38773q",
+    "norqa",
+    "justmypassion",
+    "aapc-forum-levels",
+    "mac-lcd-older",
+    "reddit-medicalbill",
+    "aapc-neurosurgery-alert",
+    "beckers-asc",
+    "codingbyjen",
+    "uhc-2017t0004aa",
+    "genhealth",
+)
+
+RULE_IDS = (
+    "first-level-primary",
+    "second-level-addon",
+    "third-level-addon-once",
+    "ultrasound-first-level-primary",
+    "ultrasound-second-level-addon",
+    "ultrasound-third-level-addon-once",
+    "t12-l1-lumbar-session",
+    "rfa-first-joint",
+    "rfa-additional-joint",
+)
+WARNING_IDS = (
+    "joint-named-twice",
+    "nerves-counted-as-joints",
+    "nerve-completes-no-joint",
+    "s1-adds-no-level",
+    "no-joint-completed",
+    "imaging-included",
+    "ultrasound-not-covered",
+    "no-imaging-injection",
+    "rfa-needs-fluoroscopy-or-ct",
+    "medicare-two-regions",
+    "medicare-more-than-two-levels",
+    "medicare-kx-needs-intent",
+    "medicare-therapeutic-prerequisites",
+    "medicare-rfa-prerequisites",
+    "medicare-frequency-limits",
+    "rtlt-format",
+)
+
+_IMAGE_GUIDANCES = ("fluoroscopy", "ct")
+_SIDE_WORDS = {"L": "left", "R": "right", "B": "both sides"}
+_SIDE_ALIASES = {
+    "L": "L",
+    "LT": "L",
+    "LEFT": "L",
+    "R": "R",
+    "RT": "R",
+    "RIGHT": "R",
+    "B": "B",
+    "BILATERAL": "B",
+    "BOTH": "B",
+}
+_ALLOWED_JOINTS = "C2-C3 … C7-T1, T1-T2 … T12-L1, L1-L2 … L5-S1"
+_ALLOWED_NERVES = "C2 … C8, T1 … T12, L1 … L5 (L5 = the L5 dorsal ramus) and S1"
+
+# (primary, second level, third and any additional level) per guidance kind and region.
+_INJECTION_CODES = {
+    ("image", CERVICOTHORACIC): ("64490", "64491", "64492"),
+    ("image", LUMBOSACRAL): ("64493", "64494", "64495"),
+    ("ultrasound", CERVICOTHORACIC): ("0213T", "0214T", "0215T"),
+    ("ultrasound", LUMBOSACRAL): ("0216T", "0217T", "0218T"),
+}
+# (first joint, each additional joint) per region.
+_RFA_CODES = {
+    CERVICOTHORACIC: ("64633", "64634"),
+    LUMBOSACRAL: ("64635", "64636"),
+}
+
+_NERVE_SOURCES = (
+    "a58350",
+    "a57787",
+    "medlearn",
+    "aapc-anesthesia-alert",
+    "aapc-outpatient-alert",
+    "aapc-forum-levels",
+)
+
+
+class InvalidInput(ValueError):
+    """The description cannot be coded; the message says what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One claim line: a code with its modifiers, units, the joints it covers and why."""
+
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    joints: tuple[str, ...]
+    rule: str
+    rule_id: str
+    sources: tuple[str, ...]
+
+    def text(self) -> str:
+        """'64493-50', '64493-50-KX', '64636-RT x2' (units shown only when above 1)."""
+        text = "-".join((self.code, *self.modifiers))
+        return f"{text} x{self.units}" if self.units > 1 else text
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "modifiers": list(self.modifiers),
+            "units": self.units,
+            "joints": list(self.joints),
+            "text": self.text(),
+            "rule": self.rule,
+            "rule_id": self.rule_id,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True)
+class CodingWarning:
+    """Something the coder must know or check; not a claim line."""
+
+    id: str
+    message: str
+    sources: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "message": self.message, "sources": list(self.sources)}
+
+
+@dataclass(frozen=True)
+class Result:
+    """Claim lines, warnings, the levels counted and a documentation checklist."""
+
+    lines: tuple[Line, ...]
+    warnings: tuple[CodingWarning, ...]
+    levels: tuple[str, ...]
+    documentation: tuple[str, ...] = ()
+
+    def claim_text(self) -> str:
+        """'64493-50, 64494-RT'."""
+        return ", ".join(line.text() for line in self.lines)
+
+    @property
+    def warning_ids(self) -> tuple[str, ...]:
+        return tuple(warning.id for warning in self.warnings)
+
+    def as_dict(self) -> dict:
+        return {
+            "claim": self.claim_text(),
+            "lines": [line.as_dict() for line in self.lines],
+            "warnings": [warning.as_dict() for warning in self.warnings],
+            "levels": list(self.levels),
+            "documentation": list(self.documentation),
+        }
+
+
+@dataclass(frozen=True)
+class _Level:
+    joint: str
+    side: str
+    nerves: tuple[str, str] | None = None  # set when the level was counted from nerves
+
+
+@dataclass(frozen=True)
+class _Session:
+    """Levels billed together: one code family, or the Medicare T12-L1 + L1-L2 session."""
+
+    region: str  # family of the add-on codes
+    primary_region: str  # family of the first code (differs only in the T12-L1 exception)
+    levels: tuple[_Level, ...]
+
+    @property
+    def t12_l1_exception(self) -> bool:
+        return self.region != self.primary_region
+
+
+@dataclass(frozen=True)
+class _Case:
+    procedure: str
+    guidance: str
+    payer_format: str
+    intent: str | None
+
+    @property
+    def imaged(self) -> bool:
+        return self.guidance in _IMAGE_GUIDANCES
+
+    @property
+    def medicare(self) -> bool:
+        return self.payer_format == "medicare"
+
+    @property
+    def wants_kx(self) -> bool:
+        return (
+            self.medicare
+            and self.procedure == "injection"
+            and self.imaged
+            and self.intent == "diagnostic"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Anatomy
+# ---------------------------------------------------------------------------------------------
+
+
+def joint_region(joint: str) -> str:
+    """'cervical/thoracic' for C2-C3 … T12-L1, 'lumbar/sacral' for L1-L2 … L5-S1."""
+    if JOINTS.index(joint) <= JOINTS.index(_LAST_CERVICOTHORACIC_JOINT):
+        return CERVICOTHORACIC
+    return LUMBOSACRAL
+
+
+def joint_nerves(joint: str) -> tuple[str, str]:
+    """The two nerves supplying a joint: L4-L5 -> ('L3', 'L4'), L5-S1 -> ('L4', 'L5')."""
+    index = JOINTS.index(joint)
+    return NERVES[index], NERVES[index + 1]
+
+
+def _is_thoracic_mapping(joint: str) -> bool:
+    return joint.startswith("T")
+
+
+def _nerve_label(nerve: str) -> str:
+    return "L5 dorsal ramus" if nerve == "L5" else f"{nerve} medial branch"
+
+
+def _joints_of_nerve(nerve: str) -> tuple[str, ...]:
+    index = NERVES.index(nerve)
+    return tuple(JOINTS[i] for i in (index - 1, index) if 0 <= i < len(JOINTS))
+
+
+def _side_set(side: str) -> frozenset[str]:
+    return frozenset("LR") if side == "B" else frozenset(side)
+
+
+def _side_of(sides: Iterable[str]) -> str:
+    union = frozenset().union(*(_side_set(side) for side in sides))
+    return "B" if union == frozenset("LR") else next(iter(union))
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+_JOINT_PATTERN = re.compile(r"^([CTLS])(\d{1,2})(?:-?([CTLS])(\d{1,2})|-(\d{1,2}))$")
+_NERVE_PATTERN = re.compile(r"^([CTLS])(\d{1,2})$")
+_SEPARATORS = re.compile(r"[,;\n]")
+
+
+def _canonical_joint(raw: str) -> str:
+    name = re.sub(r"\s+", "", str(raw)).upper().replace("–", "-").replace("—", "-")
+    name = name.replace("/", "-")
+    match = _JOINT_PATTERN.match(name)
+    if not match:
+        raise InvalidInput(
+            f"Unknown joint {raw!r}: name a facet joint as two adjacent vertebrae, "
+            f"e.g. L4-L5 or L4-5; allowed joints are {_ALLOWED_JOINTS}."
+        )
+    region, number, other_region, other_number, short_number = match.groups()
+    upper = f"{region}{int(number)}"
+    lower = f"{other_region}{int(other_number)}" if other_region else f"{region}{int(short_number)}"
+    for a, b in ((upper, lower), (lower, upper)):
+        if f"{a}-{b}" in JOINTS:
+            return f"{a}-{b}"
+    if upper in _VERTEBRAE and lower in _VERTEBRAE:
+        raise InvalidInput(
+            f"{upper}-{lower} is not one facet joint: {upper} and {lower} are not adjacent. "
+            f"Name each joint separately (a facet joint lies between two adjacent vertebrae); "
+            f"allowed joints are {_ALLOWED_JOINTS}."
+        )
+    raise InvalidInput(
+        f"Unknown joint {upper}-{lower}: it is not a paravertebral facet joint of this code "
+        f"family. Allowed joints are {_ALLOWED_JOINTS}."
+    )
+
+
+def _canonical_nerve(raw: str) -> str:
+    name = re.sub(r"\s+", "", str(raw)).upper()
+    match = _NERVE_PATTERN.match(name)
+    canonical = f"{match.group(1)}{int(match.group(2))}" if match else name
+    if canonical in NERVES or canonical == S1_NERVE:
+        return canonical
+    raise InvalidInput(f"Unknown nerve {raw!r}: allowed nerves are {_ALLOWED_NERVES}.")
+
+
+def _canonical_side(raw: object, name: str) -> str:
+    side = re.sub(r"\s+", "", str(raw)).upper()
+    if side in _SIDE_ALIASES:
+        return _SIDE_ALIASES[side]
+    if not side:
+        raise InvalidInput(f"{name} has no side: add :L (left), :R (right) or :B (bilateral).")
+    raise InvalidInput(
+        f"Side {raw!r} for {name} is not allowed: use L (left), R (right) or B (bilateral)."
+    )
+
+
+def _canonical_name(raw: str, kind: str) -> str:
+    return _canonical_joint(raw) if kind == "joints" else _canonical_nerve(raw)
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in ("joints", "nerves"):
+        raise InvalidInput(f"Unknown kind {kind!r}: use 'joints' or 'nerves'.")
+    return kind
+
+
+def _split_entry(entry: str) -> tuple[str, str]:
+    """'L4-L5:B' or 'L4-L5 B' -> ('L4-L5', 'B'); a missing side raises."""
+    if ":" in entry:
+        name, _, side = entry.partition(":")
+        return name.strip(), side.strip()
+    name, _, last = entry.strip().rpartition(" ")
+    if name and last.upper() in _SIDE_ALIASES:
+        return name.strip(), last
+    raise InvalidInput(
+        f"{entry.strip()!r} has no side: write it as NAME:SIDE, e.g. "
+        f"{entry.strip()}:L, {entry.strip()}:R or {entry.strip()}:B."
+    )
+
+
+def _check_count(count: int) -> None:
+    if count > MAX_ENTRIES:
+        raise InvalidInput(f"Too many entries ({count}): at most {MAX_ENTRIES} are allowed.")
+
+
+def _parse_entry(entry: str, kind: str) -> tuple[str, str]:
+    raw_name, raw_side = _split_entry(entry)
+    name = _canonical_name(raw_name, kind)
+    return name, _canonical_side(raw_side, name)
+
+
+def parse_entries(text: str, kind: str) -> tuple[tuple[str, str], ...]:
+    """'L4-L5:B, L5-S1:R' (kind 'joints') or 'L3:B, L4:B, L5:B' (kind 'nerves') -> pairs.
+
+    Lenient on case and spaces, accepts 'L4-5' for 'L4-L5', LT/RT/left/right/bilateral for the
+    side, and commas, semicolons or new lines between entries. Raises InvalidInput naming the bad
+    entry and what is allowed.
+    """
+    _check_kind(kind)
+    if not isinstance(text, str):
+        raise InvalidInput(f"Expected text such as 'L4-L5:B, L5-S1:R', got {type(text).__name__}.")
+    entries = [entry for entry in _SEPARATORS.split(text) if entry.strip()]
+    if not entries:
+        example = "L4-L5:B, L5-S1:R" if kind == "joints" else "L3:B, L4:B, L5:B"
+        raise InvalidInput(f"No {kind} given: list them with their sides, e.g. '{example}'.")
+    _check_count(len(entries))
+    return tuple(_parse_entry(entry, kind) for entry in entries)
+
+
+def _coerce_entries(value: object, kind: str) -> tuple[tuple[str, str], ...]:
+    """Accept parseable text, or an iterable of (name, side) pairs or 'NAME:SIDE' strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return parse_entries(value, kind) if value.strip() else ()
+    try:
+        items = list(value)
+    except TypeError:
+        raise InvalidInput(f"{kind} must be a list of (name, side) pairs.") from None
+    _check_count(len(items))
+    pairs = []
+    for item in items:
+        if isinstance(item, str):
+            pairs.append(_parse_entry(item, kind))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            name = _canonical_name(item[0], kind)
+            pairs.append((name, _canonical_side(item[1], name)))
+        else:
+            raise InvalidInput(f"Each of the {kind} must be a (name, side) pair, got {item!r}.")
+    return tuple(pairs)
+
+
+def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
+    normalized = value.strip().lower() if isinstance(value, str) else None
+    if normalized not in allowed:
+        raise InvalidInput(f"Unknown {what} {value!r}: use one of {', '.join(allowed)}.")
+    return normalized
+
+
+def _case(procedure: str, guidance: str, payer_format: str, intent: str | None) -> _Case:
+    if intent is not None and not str(intent).strip():
+        intent = None
+    return _Case(
+        procedure=_choice(procedure, PROCEDURES, "procedure"),
+        guidance=_choice(guidance, GUIDANCES, "guidance"),
+        payer_format=_choice(payer_format, FORMATS, "payer format"),
+        intent=None if intent is None else _choice(intent, INTENTS, "intent"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Levels: joints or nerves -> levels, plus warnings about the input
+# ---------------------------------------------------------------------------------------------
+
+
+def _group_sides(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    sides: dict[str, list[str]] = {}
+    for name, side in pairs:
+        sides.setdefault(name, []).append(side)
+    return sides
+
+
+def _levels_from_joints(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[list[_Level], list[CodingWarning]]:
+    sides = _group_sides(pairs)
+    levels = [_Level(joint, _side_of(sides[joint])) for joint in JOINTS if joint in sides]
+    repeated = [level for level in levels if _overlaps(sides[level.joint])]
+    warnings = []
+    if repeated:
+        named = ", ".join(f"{level.joint} ({_SIDE_WORDS[level.side]})" for level in repeated)
+        warnings.append(
+            CodingWarning(
+                "joint-named-twice",
+                f"Named more than once on the same side, counted once: {named}. A joint is one "
+                "level however many times it is injected or named; treated on both sides it is "
+                "one bilateral level.",
+                ("fcsocg", "a57787"),
+            )
+        )
+    return levels, warnings
+
+
+def _overlaps(sides: list[str]) -> bool:
+    """True when a joint is named twice for the same side (L4-L5:L twice, or B and R)."""
+    return sum(len(_side_set(side)) for side in sides) > len(_side_set(_side_of(sides)))
+
+
+def _levels_from_nerves(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[list[_Level], list[CodingWarning]]:
+    sides = {nerve: _side_set(_side_of(given)) for nerve, given in _group_sides(pairs).items()}
+    warnings = []
+    if S1_NERVE in sides:
+        warnings.append(_s1_warning())
+    levels, used = [], set()
+    for joint in JOINTS:
+        upper, lower = joint_nerves(joint)
+        common = sides.get(upper, frozenset()) & sides.get(lower, frozenset())
+        if common:
+            levels.append(_Level(joint, _side_of(common), (upper, lower)))
+            used |= {(nerve, side) for nerve in (upper, lower) for side in common}
+    unpaired = [
+        (nerve, _side_of(left_over))
+        for nerve in NERVES
+        if (left_over := {side for side in sides.get(nerve, ()) if (nerve, side) not in used})
+    ]
+    if unpaired:
+        warnings.append(_unpaired_warning(unpaired))
+    if levels:
+        warnings.insert(0, _nerves_counted_warning(levels))
+    return levels, warnings
+
+
+def _s1_warning() -> CodingWarning:
+    return CodingWarning(
+        "s1-adds-no-level",
+        "S1 completes no facet joint: an S1 (communicating or lateral) branch adds no facet "
+        "level. L5-S1 is supplied by the L4 medial branch and the L5 dorsal ramus. Nerves of "
+        "the sacroiliac joint are coded 64451 (injection) or 64625 (radiofrequency ablation).",
+        ("aapc-outpatient-alert", "aapc-anesthesia-alert", "genhealth"),
+    )
+
+
+def _unpaired_warning(unpaired: list[tuple[str, str]]) -> CodingWarning:
+    described = "; ".join(
+        f"{nerve} ({_SIDE_WORDS[side]}), part of {' or '.join(_joints_of_nerve(nerve))}"
+        for nerve, side in unpaired
+    )
+    return CodingWarning(
+        "nerve-completes-no-joint",
+        f"These nerves complete no facet joint, so they add no level: {described}. A joint "
+        "counts only when both of its nerves are treated on the same side (e.g. L4-L5 needs the "
+        "L3 and L4 medial branches). Check the note for a missing nerve or side.",
+        ("a58350", "a57787", "aapc-outpatient-alert"),
+    )
+
+
+def _nerves_counted_warning(levels: list[_Level]) -> CodingWarning:
+    counted = ", ".join(
+        f"{level.joint} ({' + '.join(level.nerves)}, {_SIDE_WORDS[level.side]})" for level in levels
+    )
+    message = (
+        f"Levels are joints, not nerves: the nerves given supply {len(levels)} "
+        f"joint{'s' if len(levels) > 1 else ''}: {counted}."
+    )
+    if any(_is_thoracic_mapping(level.joint) for level in levels):
+        message += (
+            " The thoracic mapping (Tn-Tn+1 from the Tn-1 and Tn medial branches) is an "
+            "anatomical inference, not a quoted payer rule."
+        )
+    return CodingWarning("nerves-counted-as-joints", message, _NERVE_SOURCES)
+
+
+def _no_level_warning() -> CodingWarning:
+    return CodingWarning(
+        "no-joint-completed",
+        "The nerves given complete no facet joint, so there is no level to code.",
+        ("a58350", "a57787"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions and lines
+# ---------------------------------------------------------------------------------------------
+
+
+def _sessions(levels: list[_Level], case: _Case) -> list[_Session]:
+    upper = tuple(level for level in levels if joint_region(level.joint) == CERVICOTHORACIC)
+    lower = tuple(level for level in levels if joint_region(level.joint) == LUMBOSACRAL)
+    if (
+        case.medicare
+        and case.imaged
+        and [level.joint for level in upper] == [_LAST_CERVICOTHORACIC_JOINT]
+        and lower
+        and lower[0].joint == "L1-L2"
+    ):
+        return [_Session(LUMBOSACRAL, CERVICOTHORACIC, upper + lower)]
+    sessions = [
+        _Session(CERVICOTHORACIC, CERVICOTHORACIC, upper),
+        _Session(LUMBOSACRAL, LUMBOSACRAL, lower),
+    ]
+    return [session for session in sessions if session.levels]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """Why a line exists: the sentence, its stable id and its sources."""
+
+    text: str
+    id: str
+    sources: tuple[str, ...]
+
+
+def _side_modifier_sets(side: str, case: _Case) -> tuple[tuple[str, ...], ...]:
+    """One modifier tuple per line: medicare bilateral = ('50',); rtlt bilateral = RT and LT."""
+    if side == "L":
+        return (("LT",),)
+    if side == "R":
+        return (("RT",),)
+    return (("50",),) if case.medicare else (("RT",), ("LT",))
+
+
+def _covers(level: _Level, modifier: str) -> bool:
+    """Whether a line with this side modifier covers the level (50 covers every side)."""
+    return modifier == "50" or {"LT": "L", "RT": "R"}[modifier] in _side_set(level.side)
+
+
+def _side_rule(side: str, case: _Case, add_on: bool) -> tuple[str, tuple[str, ...]]:
+    if side in ("L", "R"):
+        word, modifier = ("left", "LT") if side == "L" else ("right", "RT")
+        return f"Treated on the {word} only: modifier {modifier} (the codes are unilateral).", (
+            "fcsocg",
+        )
+    if case.medicare:
+        text = "Bilateral: one line with modifier 50 and 1 unit (Medicare)"
+        if add_on:
+            return text + ", also on add-on codes.", ("a57787", "mac-lcd-older", "aapc-rci-ngs")
+        return text + ".", ("fcsocg", "a57787", "mac-lcd-older")
+    return (
+        "Bilateral: two lines, RT and LT, 1 unit each (RT/LT format).",
+        ("reddit-medicalbill", "aapc-neurosurgery-alert"),
+    )
+
+
+def _nerve_note(levels: Iterable[_Level]) -> tuple[str, tuple[str, ...]]:
+    """Rule text for levels counted from nerves: which nerves made each joint."""
+    notes, sources = [], []
+    for level in levels:
+        if not level.nerves:
+            continue
+        upper, lower = level.nerves
+        note = (
+            f"{level.joint} is counted from the {_nerve_label(upper)} and {_nerve_label(lower)} "
+            "(a level is a joint, not a nerve)"
+        )
+        if _is_thoracic_mapping(level.joint):
+            note += "; the thoracic nerve-to-joint mapping is an anatomical inference"
+        notes.append(note)
+        sources += ["a58350", "aapc-anesthesia-alert" if lower == "L5" else "medlearn"]
+    return ("".join(f" {note}." for note in notes), tuple(sources))
+
+
+def _line(
+    code: str,
+    modifiers: tuple[str, ...],
+    levels: tuple[_Level, ...],
+    case: _Case,
+    rule: _Rule,
+    add_on: bool,
+    units: int = 1,
+) -> Line:
+    """One line; its rule text adds the side, nerve, modifier 51 and KX explanations."""
+    side_text, side_sources = _side_rule(_side_of(lv.side for lv in levels), case, add_on)
+    nerve_text, nerve_sources = _nerve_note(levels)
+    text = f"{rule.text} {side_text}{nerve_text}"
+    sources = rule.sources + side_sources + nerve_sources
+    if add_on:
+        text += " No modifier 51 on add-on codes."
+    if case.wants_kx:
+        text += " KX: Medicare requires it on diagnostic facet injection lines."
+        sources += ("norqa",)
+        modifiers += ("KX",)
+    return Line(
+        code=code,
+        modifiers=modifiers,
+        units=units,
+        joints=tuple(level.joint for level in levels),
+        rule=text,
+        rule_id=rule.id,
+        sources=_unique(sources),
+    )
+
+
+def _lines_once_per_side(
+    code: str, levels: tuple[_Level, ...], case: _Case, rule: _Rule, add_on: bool
+) -> list[Line]:
+    """One unit per side modifier: one line in medicare or when unilateral, else RT and LT."""
+    side = _side_of(level.side for level in levels)
+    lines = []
+    for modifiers in _side_modifier_sets(side, case):
+        covered = tuple(level for level in levels if _covers(level, modifiers[0]))
+        lines.append(_line(code, modifiers, covered, case, rule, add_on))
+    return lines
+
+
+def _lines_per_joint(
+    code: str, levels: tuple[_Level, ...], case: _Case, rule_for: Callable[[str], _Rule]
+) -> list[Line]:
+    """Add-on lines with one unit per joint, one line per side modifier (RFA add-ons)."""
+    groups: dict[tuple[str, ...], list[_Level]] = {}
+    for level in levels:
+        for modifiers in _side_modifier_sets(level.side, case):
+            groups.setdefault(modifiers, []).append(level)
+    return [
+        _line(code, mods, tuple(group), case, rule_for(_names(group)), True, units=len(group))
+        for mods, group in groups.items()
+    ]
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _region_text(session: _Session) -> str:
+    return "lumbar/sacral" if session.region == LUMBOSACRAL else "cervical/thoracic"
+
+
+def _names(levels: Iterable[_Level]) -> str:
+    return ", ".join(level.joint for level in levels)
+
+
+# Injections: primary, second-level add-on, third-and-any-additional add-on (once per day).
+
+
+def _injection_lines(session: _Session, case: _Case) -> list[Line]:
+    kind = "ultrasound" if case.guidance == "ultrasound" else "image"
+    primary = _INJECTION_CODES[(kind, session.primary_region)][0]
+    _, second, third = _INJECTION_CODES[(kind, session.region)]
+    first, *others = session.levels
+    lines = _lines_once_per_side(
+        primary, (first,), case, _primary_rule(session, kind, primary, second), add_on=False
+    )
+    if others:
+        rule = _second_level_rule(session, kind, primary, second)
+        lines += _lines_once_per_side(second, (others[0],), case, rule, add_on=True)
+    if len(others) > 1:
+        rest = tuple(others[1:])
+        rule = _third_level_rule(session, kind, third, rest)
+        lines += _lines_once_per_side(third, rest, case, rule, add_on=True)
+    return lines
+
+
+def _ultrasound(kind: str) -> tuple[str, str, tuple[str, ...]]:
+    """(rule id prefix, code text, sources) for ultrasound-guided Category III codes."""
+    if kind == "ultrasound":
+        return (
+            "ultrasound-",
+            " (ultrasound guidance, Category III)",
+            ("aapc-neurology-alert", "codingahead"),
+        )
+    return "", "", ()
+
+
+def _primary_rule(session: _Session, kind: str, primary: str, second: str) -> _Rule:
+    prefix, guided, sources = _ultrasound(kind)
+    first = session.levels[0]
+    if session.t12_l1_exception:
+        return _Rule(
+            f"T12-L1 is a thoracic joint for CPT, so the session starts with {primary}; under "
+            "the CGS/NGS Medicare rule contiguous T12-L1 + L1-L2 in one session count as one "
+            f"lumbar-region session, billed {primary} + {second}.",
+            "t12-l1-lumbar-session",
+            ("cgs25", "aapc-rci-ngs", "aapc-neurology-alert"),
+        )
+    thoracic = first.joint == _LAST_CERVICOTHORACIC_JOINT
+    return _Rule(
+        f"{first.joint} is the first {_region_text(session)} level"
+        f"{' (T12-L1 counts as thoracic for CPT)' if thoracic else ''}, counted cranial to "
+        f"caudal: {primary}{guided}, single level.",
+        prefix + "first-level-primary",
+        sources + ("codingahead", "fcsocg") + (("aapc-neurology-alert",) if thoracic else ()),
+    )
+
+
+def _second_level_rule(session: _Session, kind: str, primary: str, second: str) -> _Rule:
+    prefix, guided, sources = _ultrasound(kind)
+    text = (
+        f"{session.levels[1].joint} is the second {_region_text(session)} level: add-on "
+        f"{second}{guided}, reported with {primary}."
+    )
+    if session.t12_l1_exception:
+        text += f" It follows T12-L1 ({primary}) in one Medicare lumbar-region session (CGS)."
+        sources += ("cgs25",)
+    return _Rule(text, prefix + "second-level-addon", sources + ("codingahead", "fcsocg"))
+
+
+def _third_level_rule(session: _Session, kind: str, third: str, rest: tuple[_Level, ...]) -> _Rule:
+    prefix, guided, sources = _ultrasound(kind)
+    return _Rule(
+        f"Third and any additional {_region_text(session)} level(s) ({_names(rest)}): add-on "
+        f"{third}{guided}, reported once per day as one line with one unit however many levels "
+        "lie beyond two; its side covers every side treated at those levels.",
+        prefix + "third-level-addon-once",
+        sources + ("aapc-forum-64492-64495", "codingahead", "fcsocg"),
+    )
+
+
+# Radiofrequency ablation: per joint, first joint + one add-on unit per additional joint.
+
+
+def _rfa_lines(session: _Session, case: _Case) -> list[Line]:
+    first_code = _RFA_CODES[session.primary_region][0]
+    additional_code = _RFA_CODES[session.region][1]
+    first, *others = session.levels
+    rule = _rfa_first_rule(session, first_code, additional_code)
+    lines = _lines_once_per_side(first_code, (first,), case, rule, add_on=False)
+    if others:
+        lines += _lines_per_joint(
+            additional_code,
+            tuple(others),
+            case,
+            lambda names: _rfa_additional_rule(session, additional_code, names),
+        )
+    return lines
+
+
+def _rfa_first_rule(session: _Session, first_code: str, additional_code: str) -> _Rule:
+    if session.t12_l1_exception:
+        return _Rule(
+            f"T12-L1 is ablated with the thoracic code {first_code}; under the CGS/NGS Medicare "
+            "rule contiguous T12-L1 + L1-L2 in one session count as one lumbar-region session, "
+            f"billed {first_code} + {additional_code}.",
+            "t12-l1-lumbar-session",
+            ("cgs25", "aapc-rci-ngs"),
+        )
+    first = session.levels[0].joint
+    thoracic = first == _LAST_CERVICOTHORACIC_JOINT
+    return _Rule(
+        f"Radiofrequency ablation is coded per facet joint: {first} is the first "
+        f"{_region_text(session)} joint{' (T12-L1 takes the thoracic code)' if thoracic else ''}"
+        f": {first_code}.",
+        "rfa-first-joint",
+        ("justmypassion", "codingahead") + (("cgs25",) if thoracic else ()),
+    )
+
+
+def _rfa_additional_rule(session: _Session, code: str, names: str) -> _Rule:
+    after_t12 = " after T12-L1 in one Medicare lumbar session" if session.t12_l1_exception else ""
+    return _Rule(
+        f"Each additional {_region_text(session)} joint{after_t12} ({names}) is one "
+        f"unit of add-on {code}, per joint (not per nerve), grouped by side modifier.",
+        "rfa-additional-joint",
+        ("justmypassion", "aapc-forum-levels", "codingahead")
+        + (("cgs25",) if session.t12_l1_exception else ()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings about guidance, sessions and the payer
+# ---------------------------------------------------------------------------------------------
+
+
+def _guidance_phrase(case: _Case) -> str:
+    return "ultrasound guidance" if case.guidance == "ultrasound" else "no imaging"
+
+
+def _guidance_warnings(case: _Case) -> list[CodingWarning]:
+    if case.imaged:
+        return [
+            CodingWarning(
+                "imaging-included",
+                "Imaging guidance (fluoroscopy 77003, CT 77012) and any contrast injection are "
+                "included in 64490-64495 and 64633-64636: do not report them separately.",
+                ("fcsocg",),
+            )
+        ]
+    if case.procedure == "rfa":
+        return [
+            CodingWarning(
+                "rfa-needs-fluoroscopy-or-ct",
+                "64633-64636 require fluoroscopy or CT guidance, so no facet ablation code "
+                f"applies with {_guidance_phrase(case)}. "
+                "The right code is unverified (possibly the unlisted code 64999): check with the "
+                "payer before billing. Medicare LCDs find facet procedures without CT or "
+                "fluoroscopic guidance not reasonable and necessary.",
+                ("codingahead", "justmypassion", "l38773q"),
+            )
+        ]
+    if case.guidance == "ultrasound":
+        return [
+            CodingWarning(
+                "ultrasound-not-covered",
+                "Ultrasound-guided facet injections are coded 0213T-0218T, not 64490-64495. "
+                "Medicare LCDs find facet procedures under ultrasound guidance not reasonable and "
+                "necessary, so KX is not appended (it would attest that the policy's requirements "
+                "are met); UnitedHealthcare calls ultrasound guidance unproven.",
+                ("aapc-neurology-alert", "l38773q", "uhc-2017t0004aa"),
+            )
+        ]
+    return [
+        CodingWarning(
+            "no-imaging-injection",
+            "64490-64495 require fluoroscopy or CT guidance, so no facet injection code applies "
+            "without imaging. CPT reportedly directs non-imaged facet injections to 20552/20553 "
+            "(trigger point injection codes): likely, not confirmed. Medicare LCDs find facet "
+            "procedures done without guidance not reasonable and necessary.",
+            ("beckers-asc", "codingbyjen", "l38773q"),
+        )
+    ]
+
+
+def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarning]:
+    warnings = []
+    if len(sessions) > 1:
+        warnings.append(
+            CodingWarning(
+                "medicare-two-regions",
+                "Two spinal regions in one session (cervical/thoracic, including T12-L1, and "
+                "lumbar/sacral): each region starts with its own primary code. Medicare LCDs "
+                "limit facet joint interventions to one spinal region per session (the only "
+                "exception: contiguous T12-L1 + L1-L2, billed as one lumbar session on Medicare "
+                "claims).",
+                ("l38773q", "aapc-neurology-alert", "cgs25"),
+            )
+        )
+    crowded = [session for session in sessions if len(session.levels) > 2]
+    if crowded:
+        counts = ", ".join(
+            f"{len(session.levels)} {_region_text(session)} levels" for session in crowded
+        )
+        if case.procedure == "injection":
+            codes = "0215T/0218T" if case.guidance == "ultrasound" else "64492/64495"
+            consequence = f"the third-level add-on ({codes}) is non-covered, paid only on appeal."
+        else:
+            consequence = "ablation beyond two levels is non-covered."
+        warnings.append(
+            CodingWarning(
+                "medicare-more-than-two-levels",
+                f'More than two levels in one session ({counts}). Medicare LCDs: "One to two '
+                "levels, either unilateral or bilateral, are allowed per session per spine "
+                f'region"; three or four levels are not medically necessary, so {consequence}',
+                ("l38773q", "norqa"),
+            )
+        )
+    return warnings
+
+
+def _payer_warnings(case: _Case) -> list[CodingWarning]:
+    warnings = []
+    if case.procedure == "rfa":
+        warnings.append(
+            CodingWarning(
+                "medicare-rfa-prerequisites",
+                "Medicare covers facet radiofrequency ablation only after two diagnostic medial "
+                "branch blocks, each with at least 80% relief of the index pain, documented; "
+                "thermal RFA only (chemical, low-grade thermal under 80 °C, laser and cryoablation "
+                "are non-covered); at most 2 RF sessions per spinal region per rolling 12 months; "
+                "a repeat RFA needs at least 50% improvement for at least 6 months.",
+                ("l38773q", "norqa"),
+            )
+        )
+    elif case.intent == "therapeutic":
+        warnings.append(
+            CodingWarning(
+                "medicare-therapeutic-prerequisites",
+                "Medicare covers a therapeutic facet injection only after two diagnostic blocks, "
+                "each with at least 80% relief of the index pain, and with a documented reason "
+                "the patient is not a candidate for radiofrequency ablation; a repeat at the "
+                "same site needs at least 50% relief for at least 3 months.",
+                ("l38773q",),
+            )
+        )
+    elif case.intent is None and case.medicare and case.imaged:
+        warnings.append(
+            CodingWarning(
+                "medicare-kx-needs-intent",
+                "Say whether the injection is diagnostic or therapeutic: Medicare requires the KX "
+                "modifier on diagnostic facet injection lines only, and counts diagnostic and "
+                "therapeutic sessions against separate limits.",
+                ("norqa",),
+            )
+        )
+    warnings.append(_frequency_warning(case))
+    return warnings
+
+
+def _frequency_warning(case: _Case) -> CodingWarning:
+    if case.procedure == "rfa":
+        limit = "at most 2 radiofrequency ablation sessions"
+    elif case.intent == "diagnostic":
+        limit = "at most 4 diagnostic injection sessions (therapeutic sessions are counted apart)"
+    elif case.intent == "therapeutic":
+        limit = "at most 4 therapeutic injection sessions (diagnostic sessions are counted apart)"
+    else:
+        limit = "at most 4 diagnostic and 4 therapeutic injection sessions"
+    return CodingWarning(
+        "medicare-frequency-limits",
+        f"Medicare frequency limit per spinal region per rolling 12 months: {limit}.",
+        ("l38773q", "norqa"),
+    )
+
+
+def _format_warning() -> CodingWarning:
+    return CodingWarning(
+        "rtlt-format",
+        "RT/LT format: a bilateral level is two lines, RT and LT, 1 unit each. This is how ASC "
+        "facility claims report bilateral levels; commercial payers differ (some want RT/LT, "
+        "some modifier 50). Medicare practitioner claims use one line with modifier 50.",
+        ("reddit-medicalbill", "aapc-neurosurgery-alert", "aapc-rci-ngs"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Documentation checklist
+# ---------------------------------------------------------------------------------------------
+
+
+def _levels_text(levels: list[_Level]) -> str:
+    return ", ".join(f"{level.joint} {_SIDE_WORDS[level.side]}" for level in levels)
+
+
+def _documentation(levels: list[_Level], sessions: list[_Session], case: _Case) -> tuple[str, ...]:
+    count = f"{len(levels)} level{'s' if len(levels) > 1 else ''}"
+    items = [f"Each joint treated and its side: {_levels_text(levels)} ({count})."]
+    if any(level.nerves for level in levels):
+        items.append(
+            "The nerves targeted (medial branches; L5 dorsal ramus for L5-S1), by side, and "
+            "the joints they supply."
+        )
+    items.append(_guidance_item(case))
+    if case.procedure == "rfa":
+        items += [
+            "Thermal radiofrequency technique: electrode, lesion temperature and time at each "
+            "nerve (Medicare covers thermal RFA only).",
+            "Two prior diagnostic medial branch blocks at these joints, each with at least 80% "
+            "relief of the index pain; for a repeat RFA, at least 50% improvement lasting at "
+            "least 6 months.",
+        ]
+    else:
+        items.append(
+            "The agent and dose at each joint or nerve (local anesthetic, steroid), and whether "
+            "it was an intra-articular injection or a medial branch block."
+        )
+        items.append(_intent_item(case.intent))
+    items.append(
+        "Indications: chronic (3 months or more) predominantly axial pain with a functional "
+        "deficit, failed conservative care, no untreated radiculopathy or non-facet cause; "
+        "baseline pain and disability scales."
+    )
+    if any(len(session.levels) > 2 for session in sessions):
+        items.append("Medical necessity for each level beyond two (Medicare: appeal only).")
+    if len(sessions) > 1:
+        items.append("Why two spinal regions were treated in one session.")
+    return tuple(items)
+
+
+def _guidance_item(case: _Case) -> str:
+    if case.imaged:
+        name = "Fluoroscopy" if case.guidance == "fluoroscopy" else "CT"
+        return f"{name} guidance, with saved images of the final needle position (and contrast)."
+    if case.guidance == "ultrasound":
+        return "Ultrasound guidance, with saved images of the final needle position."
+    return "That no imaging guidance was used."
+
+
+def _intent_item(intent: str | None) -> str:
+    if intent == "diagnostic":
+        return (
+            "Diagnostic intent: pain score before and after the block on the same scale, and the "
+            "percent relief of the index pain (at least 80% to proceed) for the agent's duration."
+        )
+    if intent == "therapeutic":
+        return (
+            "Therapeutic intent: two prior diagnostic blocks each with at least 80% relief, and "
+            "why the patient is not a radiofrequency ablation candidate."
+        )
+    return "Whether the injection was diagnostic or therapeutic."
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def code_claim(
+    procedure: str,
+    guidance: str = "fluoroscopy",
+    joints: Iterable = (),
+    nerves: Iterable = (),
+    payer_format: str = "medicare",
+    intent: str | None = None,
+) -> Result:
+    """Code one session: claim lines, warnings, the levels counted and a documentation checklist.
+
+    joints / nerves: (name, side) pairs, 'NAME:SIDE' strings or text for ``parse_entries``.
+    Exactly one of them must be given. Raises InvalidInput for anything that cannot be coded.
+    """
+    case = _case(procedure, guidance, payer_format, intent)
+    joint_pairs = _coerce_entries(joints, "joints")
+    nerve_pairs = _coerce_entries(nerves, "nerves")
+    if bool(joint_pairs) == bool(nerve_pairs):
+        given = "both" if joint_pairs else "neither"
+        raise InvalidInput(
+            f"Give either joints or nerves, not {given}: e.g. joints 'L4-L5:B, L5-S1:R' or "
+            "nerves 'L3:B, L4:B, L5:B'."
+        )
+    if joint_pairs:
+        levels, warnings = _levels_from_joints(joint_pairs)
+    else:
+        levels, warnings = _levels_from_nerves(nerve_pairs)
+    if not levels:
+        return Result((), tuple(warnings) + (_no_level_warning(),), ())
+    sessions = _sessions(levels, case)
+    lines = _lines(sessions, case)
+    warnings += _guidance_warnings(case)
+    if lines:
+        warnings += _session_warnings(sessions, case)
+        warnings += _payer_warnings(case)
+        if not case.medicare:
+            warnings.append(_format_warning())
+    return Result(
+        lines=tuple(lines),
+        warnings=tuple(warnings),
+        levels=tuple(level.joint for level in levels),
+        documentation=_documentation(levels, sessions, case),
+    )
+
+
+def _lines(sessions: list[_Session], case: _Case) -> list[Line]:
+    if case.procedure == "rfa":
+        if not case.imaged:
+            return []
+        return [line for session in sessions for line in _rfa_lines(session, case)]
+    if case.guidance == "none":
+        return []
+    return [line for session in sessions for line in _injection_lines(session, case)]
