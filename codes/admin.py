@@ -332,14 +332,11 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         "key",
         "payer",
         "topic",
-        "code_list",
         "status",
-        "confidence",
-        "effective_date",
         "last_reviewed",
         "overdue",
         "reviewer",
-        "version",
+        "code_list",
     )
     list_filter = ("status", ReviewFilter, "payer", "topic", "confidence")
     search_fields = ("key", "text", "payer__name", "codes__code")
@@ -392,6 +389,8 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         reason = form.cleaned_data.get("change_reason", "")
+        if change and not set(form.changed_data) - {"change_reason", "opened_version"}:
+            return  # nothing to save: no new version, no history entry
         if form.cleaned_data.get("mark_reviewed"):
             obj.mark_reviewed(request.user)
         if not change:

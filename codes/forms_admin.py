@@ -3,8 +3,17 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 
 from codes.models import EditConflict, PayerNote
+
+
+class TextField(forms.CharField):
+    """Text whose line breaks are stored as the dataset writes them (browsers send CRLF), so
+    opening and saving a note unchanged changes nothing."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
 
 
 class PayerNoteAdminForm(forms.ModelForm):
@@ -40,6 +49,7 @@ class PayerNoteAdminForm(forms.ModelForm):
             "last_reviewed",
         ]
         widgets = {"codes": forms.CheckboxSelectMultiple}
+        field_classes = {"text": TextField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +61,7 @@ class PayerNoteAdminForm(forms.ModelForm):
                 # New notes start as drafts: nothing goes public before it is published.
                 self.fields["status"].initial = PayerNote.Status.DRAFT
         else:
-            self.fields["opened_version"].initial = self.instance.version
+            self.fields["opened_version"].initial = str(self.instance.version)
 
     def clean(self):
         cleaned = super().clean()

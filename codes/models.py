@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 from simple_history.models import HistoricalRecords
 
 
@@ -576,7 +577,8 @@ def history_codes() -> models.Prefetch:
 
 def recorded_codes(record) -> list[str]:
     """The codes a history record holds, as displayed ("+64494" for an add-on)."""
-    return sorted(str(row.code) for row in getattr(record, HISTORY_CODES).all())
+    codes = [row.code for row in getattr(record, HISTORY_CODES).all()]
+    return [str(code) for code in sorted(codes, key=lambda code: (code.sort_order, code.code))]
 
 
 def _label(model_field) -> str:
@@ -605,7 +607,7 @@ def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
     """Two texts as runs of kept, deleted and inserted words (whitespace kept). A lone space
     between two changes joins them, so a rewritten phrase reads as one deletion and one
     insertion rather than word by word."""
-    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    a, b = re.split(r"(\s+)", normalize_newlines(old)), re.split(r"(\s+)", normalize_newlines(new))
     opcodes = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
     runs: list[tuple[str, str]] = []
     deleted: list[str] = []

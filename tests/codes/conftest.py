@@ -63,7 +63,7 @@ def note() -> PayerNote:
     return found
 
 
-# The payer note change form, as a browser uses it
+# Admin change forms, as a browser uses them
 
 
 def change_url(note: PayerNote) -> str:
@@ -83,18 +83,23 @@ def revert_url(note: PayerNote, record) -> str:
 
 
 def form_data(response, **changes) -> dict:
-    """What a browser posts back from the change form as it was rendered, plus `changes`."""
-    form = response.context["adminform"].form
+    """What a browser posts back from an admin change form as it was rendered (the form and
+    its inline formsets), plus `changes`."""
+    forms = [response.context["adminform"].form]
     data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(item) for item in value]
-        else:
-            data[name] = "" if value is None else str(value)
+    for inline in response.context.get("inline_admin_formsets", []):
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            key = form.add_prefix(name)
+            if isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(item) for item in value]
+            else:
+                data[key] = "" if value is None else str(value)
     data.update(changes)
     return data
 

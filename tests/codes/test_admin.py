@@ -169,7 +169,7 @@ def test_it_lists_who_changed_what_and_when_in_the_history(editor, note):
 
 
 def test_it_compares_any_two_versions_codes_included(editor, note):
-    codes_before = sorted(str(c) for c in note.codes.all())
+    codes_before = [str(c) for c in note.codes.all()]  # in code order
     data = open_note(editor, note)
     save(editor, note, data, text="Version two text.")
     data = open_note(editor, note)
@@ -422,3 +422,14 @@ def test_it_previews_the_note_sanitised(editor, note):
     page = editor.get(change_url(note)).content.decode()
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">the policy</a>' in page
     assert "<script>alert(1)" not in page
+
+
+def test_it_makes_no_new_version_when_a_note_is_saved_unchanged(editor, note):
+    records, version = note.history.count(), note.version
+    data = open_note(editor, note)
+    # Browsers send line breaks as CRLF; the note's text is the same.
+    response = save(editor, note, data, text=data["text"].replace("\n", "\r\n"))
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert (note.version, note.history.count()) == (version, records)
+    assert "\r" not in note.text

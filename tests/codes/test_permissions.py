@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from codes.models import Code, PayerNote
-from tests.codes.conftest import open_note, save
+from tests.codes.conftest import form_data, open_note, save
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +83,15 @@ def test_it_keeps_editors_away_from_user_accounts(editor):
 
 def test_it_lets_a_superuser_do_everything(superuser, note):
     assert superuser.get(reverse("admin:auth_user_changelist")).status_code == 200
-    code = Code.objects.first()
-    page = superuser.get(reverse("admin:codes_code_change", args=[code.pk]))
+    code = Code.objects.filter(relations_from__isnull=False, payer_notes__isnull=False).first()
+    url = reverse("admin:codes_code_change", args=[code.pk])
+    page = superuser.get(url)
     assert page.context["has_change_permission"]
+    response = superuser.post(url, form_data(page, summary="Changed by a superuser."))
+    assert response.status_code == 302
+    code.refresh_from_db()
+    assert code.summary == "Changed by a superuser."
+    assert code.relations_from.exists() and code.payer_notes.exists()  # inlines untouched
     response = superuser.post(
         reverse("admin:codes_payernote_delete", args=[note.pk]), {"post": "yes"}
     )
