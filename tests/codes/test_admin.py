@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from codes.admin import PayerNoteAdmin
-from codes.models import Code, EditConflict, PayerNote, Revision
+from codes.models import Code, EditConflict, Payer, PayerNote, Revision
 from tests.codes.conftest import (
     change_url,
     compare_url,
@@ -433,3 +433,23 @@ def test_it_makes_no_new_version_when_a_note_is_saved_unchanged(editor, note):
     note.refresh_from_db()
     assert (note.version, note.history.count()) == (version, records)
     assert "\r" not in note.text
+
+
+def test_it_refuses_to_restore_a_version_whose_payer_is_gone(editor, note):
+    original = note.payer
+    gone = Payer.objects.create(slug="gone-payer", name="A payer removed since")
+    data = open_note(editor, note)
+    save(editor, note, data, payer=str(gone.pk))
+    data = open_note(editor, note)
+    save(editor, note, data, payer=str(original.pk))
+    note.refresh_from_db()
+    with_gone_payer = note.history.all()[1]
+    assert with_gone_payer.payer_id == gone.pk
+    gone.delete()
+
+    response = editor.post(revert_url(note, with_gone_payer), {"opened_version": note.version})
+
+    assert response.status_code == 400
+    assert "cannot be restored" in response.content.decode()
+    note.refresh_from_db()
+    assert note.payer == original
