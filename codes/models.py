@@ -8,8 +8,10 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models, transaction
@@ -29,6 +31,16 @@ def confidence_field():
     return models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.CONFIRMED)
 
 
+class SourceQuerySet(models.QuerySet):
+    def citations(self, codes: models.QuerySet | None = None) -> list["Citation"]:
+        """Every fact that cites one of these sources, each with its source, in ONE query.
+
+        A UNION over the source link of every kind of fact; without it each kind would cost a
+        query of its own. With `codes`, only the facts about those codes (for code pages).
+        """
+        return citations(source_filter=self, codes=codes)
+
+
 class Source(models.Model):
     class Kind(models.TextChoices):
         SEED = "seed", "Seed article"
@@ -45,6 +57,8 @@ class Source(models.Model):
     document = models.CharField(max_length=120, blank=True, help_text="Seed file name")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     note = models.TextField(blank=True)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "title"]
@@ -108,6 +122,49 @@ class CodeQuerySet(models.QuerySet):
                 ),
             ),
             models.Prefetch("rules", queryset=Rule.objects.prefetch_related("sources")),
+        )
+
+    def for_pages(self):
+        """What the reference pages show of each code, one query per kind of related row.
+
+        Unlike with_details() it leaves out the relations and the sources of each row: pages
+        read the relations of all their codes in one query (Relation.objects.touching()) and
+        every source in one more (CodeQuerySet.citations()), which keeps a code page within
+        its query budget.
+        """
+        return self.prefetch_related(
+            models.Prefetch(
+                "modifier_guidance",
+                queryset=ModifierGuidance.objects.select_related("modifier"),
+            ),
+            "taxonomies",
+            models.Prefetch(
+                "diagnosis_links",
+                queryset=DiagnosisLink.objects.select_related("diagnosis").order_by(
+                    "diagnosis__code", "relation"
+                ),
+            ),
+            models.Prefetch(
+                "payer_notes",
+                queryset=PayerNote.objects.published().select_related("payer", "source"),
+            ),
+            models.Prefetch(
+                "misconceptions", queryset=Misconception.objects.select_related("source")
+            ),
+            "rules",
+        )
+
+    def citations(self) -> list["Citation"]:
+        """The sources of every fact about these codes, in one query (see citations())."""
+        return citations(codes=self)
+
+    def search(self, query: str):
+        """Ranked search (codes.search) over these codes, read in one query."""
+        from codes.search import search
+
+        fields = ("code", "code_set", "summary", "descriptor", "guidance_note", "synonyms")
+        return search(
+            query, self.only(*fields, "region", "procedure", "guidance", "add_on", "sort_order")
         )
 
 
@@ -190,6 +247,15 @@ class Code(models.Model):
         return str(self)
 
 
+class RelationQuerySet(models.QuerySet):
+    def touching(self, codes: Iterable["Code"]):
+        """Relations from or to any of these codes, with both codes joined (one query)."""
+        pks = [code.pk for code in codes]
+        return self.filter(models.Q(from_code__in=pks) | models.Q(to_code__in=pks)).select_related(
+            "from_code", "to_code"
+        )
+
+
 class Relation(models.Model):
     class Type(models.TextChoices):
         ADD_ON_OF = "add_on_of", "Add-on of"
@@ -221,6 +287,8 @@ class Relation(models.Model):
     note = models.TextField(blank=True)
     confidence = confidence_field()
     sources = models.ManyToManyField(Source, related_name="relations")
+
+    objects = RelationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -717,3 +785,119 @@ class Revision(models.Model):
         )
         if not updated:
             cls.objects.get_or_create(pk=1, defaults={"number": 1})
+
+
+class Citation(NamedTuple):
+    """One fact citing one source. `label` is what the fact is, by kind (see citations())."""
+
+    kind: str
+    object_id: int
+    source: Source
+    label: tuple[str, str, str]
+
+
+def citations(
+    source_filter: models.QuerySet | None = None, codes: models.QuerySet | None = None
+) -> list[Citation]:
+    """Which fact cites which source, for every kind of fact, as one UNION query.
+
+    Each row carries the source's own fields and three label columns:
+    code (code, summary), relation (from code, type, to code), guidance (modifier, text),
+    modifier (code, name), taxonomy (code, name), diagnosis (code, relation, title),
+    payer (slug, name), note (payer slug, topic, payer name), rule (key, title),
+    correction (misconception key, claim) and found_in (misconception key, claim): the
+    misconceptions whose wrong claim appears in the source.
+    """
+    code_ids = codes.values("pk") if codes is not None else None
+    through = {
+        "code": Code.sources.through.objects,
+        "relation": Relation.sources.through.objects,
+        "guidance": ModifierGuidance.sources.through.objects,
+        "modifier": Modifier.sources.through.objects,
+        "taxonomy": Taxonomy.sources.through.objects,
+        "diagnosis": DiagnosisLink.sources.through.objects,
+        "payer": Payer.sources.through.objects,
+        "rule": Rule.sources.through.objects,
+        "correction": Misconception.sources.through.objects,
+    }
+    # kind: (rows, the fact's id, label columns, how the fact is tied to a code or None)
+    parts = {
+        "code": (through["code"], "code_id", ("code__code", "code__summary", ""), "code__in"),
+        "relation": (
+            through["relation"],
+            "relation_id",
+            ("relation__from_code__code", "relation__type", "relation__to_code__code"),
+            ("relation__from_code__in", "relation__to_code__in"),
+        ),
+        "guidance": (
+            through["guidance"],
+            "modifierguidance_id",
+            ("modifierguidance__modifier__code", "modifierguidance__text", ""),
+            "modifierguidance__codes__in",
+        ),
+        "modifier": (
+            through["modifier"],
+            "modifier_id",
+            ("modifier__code", "modifier__name", ""),
+            None,
+        ),
+        "taxonomy": (
+            through["taxonomy"],
+            "taxonomy_id",
+            ("taxonomy__code", "taxonomy__display_name", ""),
+            "taxonomy__codes__in",
+        ),
+        "diagnosis": (
+            through["diagnosis"],
+            "diagnosislink_id",
+            (
+                "diagnosislink__diagnosis__code",
+                "diagnosislink__relation",
+                "diagnosislink__diagnosis__title",
+            ),
+            "diagnosislink__codes__in",
+        ),
+        "payer": (through["payer"], "payer_id", ("payer__slug", "payer__name", ""), None),
+        "note": (
+            PayerNote.objects.published(),
+            "id",
+            ("payer__slug", "topic", "payer__name"),
+            "codes__in",
+        ),
+        "rule": (through["rule"], "rule_id", ("rule__key", "rule__title", ""), "rule__codes__in"),
+        "correction": (
+            through["correction"],
+            "misconception_id",
+            ("misconception__key", "misconception__claim", ""),
+            "misconception__codes__in",
+        ),
+        "found_in": (Misconception.objects, "id", ("key", "claim", ""), "codes__in"),
+    }
+    source_fields = ("id", "key", "title", "publisher", "url", "document", "kind")
+    queries = []
+    for kind, (rows, object_id, labels, code_lookup) in parts.items():
+        if code_ids is not None:
+            if code_lookup is None:
+                continue
+            lookups = code_lookup if isinstance(code_lookup, tuple) else (code_lookup,)
+            condition = models.Q()
+            for lookup in lookups:
+                condition |= models.Q(**{lookup: code_ids})
+            rows = rows.filter(condition)
+        if source_filter is not None and source_filter.query.has_filters():
+            rows = rows.filter(source__in=source_filter.values("pk"))
+        columns = [models.Value(kind, output_field=models.CharField()), models.F(object_id)]
+        columns += [models.F(f"source__{name}") for name in source_fields]
+        columns += [
+            models.F(label) if label else models.Value("", output_field=models.CharField())
+            for label in labels
+        ]
+        queries.append(rows.order_by().values_list(*columns))
+    union = queries[0].union(*queries[1:])
+    result = []
+    for row in union:
+        kind, object_id = row[0], row[1]
+        source = Source(**dict(zip(source_fields, row[2:9], strict=True)))
+        result.append(Citation(kind, object_id, source, tuple(row[9:12])))
+    result.sort(key=lambda c: (c.source.kind, c.source.title, c.kind, c.label))
+    return result

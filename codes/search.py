@@ -1,0 +1,385 @@
+"""Code search, ranked in Python over the few codes loaded in one query, so that SQLite and
+PostgreSQL rank alike.
+
+Order of the results:
+1. codes typed exactly ("+64494", "64494", "0216t"), in the order typed;
+2. codes starting with what was typed ("6449" lists 64490 to 64495), in code order;
+3. keyword matches over the code's structured facts (region, procedure, imaging guidance), its
+   synonyms, summary, descriptor and guidance note. What coders type ("MBB", "RFA", "SI joint",
+   "zygapophyseal") is mapped to the concept it names; misspelt words ("lumbr") are corrected
+   against the words the data uses. Codes matching every word of the query in their facts,
+   synonyms or summary come first; codes that only mention some words follow.
+"""
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+MAX_QUERY_LENGTH = 200
+
+# Each concept, with the phrases (after lowercasing and splitting on anything not a letter or a
+# digit) by which coders and the sources name it.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "facet joint": (
+        "facet",
+        "facets",
+        "facet joint",
+        "facet joints",
+        "zygapophyseal",
+        "zygapophysial",
+        "zygapophyseal joint",
+        "z joint",
+        "paravertebral facet",
+    ),
+    "medial branch block": (
+        "mbb",
+        "mbbs",
+        "medial branch block",
+        "medial branch blocks",
+        "medial branch nerve block",
+        "medial branch nerve blocks",
+        "mb block",
+    ),
+    "injection": (
+        "injection",
+        "injections",
+        "inject",
+        "block",
+        "blocks",
+        "nerve block",
+        "intra articular",
+        "intraarticular",
+        "ia",
+    ),
+    "radiofrequency ablation": (
+        "rfa",
+        "rf",
+        "rfn",
+        "radiofrequency",
+        "radio frequency",
+        "radiofrequency ablation",
+        "ablation",
+        "ablate",
+        "neurotomy",
+        "rhizotomy",
+        "denervation",
+        "neurolysis",
+        "neurolytic",
+        "destruction",
+    ),
+    "sacroiliac joint": (
+        "sacroiliac",
+        "sacroiliac joint",
+        "sacro iliac",
+        "si",
+        "si joint",
+        "sij",
+    ),
+    "ultrasound": (
+        "ultrasound",
+        "ultrasound guided",
+        "us",
+        "us guided",
+        "sonography",
+        "sonographic",
+        "ultrasonography",
+    ),
+    "fluoroscopy": ("fluoroscopy", "fluoroscopic", "fluoro", "c arm"),
+    "ct": ("ct", "computed tomography"),
+    "lumbar": ("lumbar", "lumbosacral", "low back", "lower back", "l spine"),
+    "sacral": ("sacral", "sacrum"),
+    "cervical": ("cervical", "neck", "c spine"),
+    "thoracic": ("thoracic", "mid back", "t spine"),
+    "trigger point": ("trigger point", "trigger points", "tpi"),
+    "no imaging": ("no imaging", "without imaging", "blind"),
+}
+
+# What a code's structured fields say about it, whatever words its summary uses.
+FIELD_CONCEPTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("region", "cervical_thoracic"): ("cervical", "thoracic"),
+    ("region", "lumbar_sacral"): ("lumbar", "sacral"),
+    ("region", "sacroiliac"): ("sacroiliac joint",),
+    ("procedure", "injection"): ("facet joint", "injection", "medial branch block"),
+    ("procedure", "rfa"): ("facet joint", "radiofrequency ablation"),
+    ("procedure", "si_nerve_block"): ("sacroiliac joint", "injection"),
+    ("procedure", "si_nerve_rfa"): ("sacroiliac joint", "radiofrequency ablation"),
+    ("procedure", "si_joint_injection"): ("sacroiliac joint", "injection"),
+    ("procedure", "trigger_point"): ("trigger point", "injection"),
+    ("guidance", "ultrasound"): ("ultrasound",),
+    ("guidance", "fluoroscopy_ct"): ("fluoroscopy", "ct"),
+    ("guidance", "fluoroscopy"): ("fluoroscopy",),
+    ("guidance", "ct"): ("ct",),
+    ("guidance", "none"): ("no imaging",),
+}
+
+# A spinal level ("L4", "T12", "C5") names its region.
+SPINAL_LEVEL = re.compile(r"^(c[1-8]|t(?:[1-9]|1[0-2])|l[1-5]|s[1-5])$")
+LEVEL_CONCEPT = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
+
+# Digits, with at most one letter (0216T, G0260): a code or the start of one.
+CODE_LIKE = re.compile(r"^(\d{2,5}|\d{4}[a-z]|[a-z]\d{2,4})$")
+WORD = re.compile(r"[a-z0-9]+")
+STOP_WORDS = frozenset(
+    ("a", "an", "and", "or", "the", "of", "for", "with", "to", "in", "on", "at", "by", "is")
+    + ("are", "what", "which", "how", "code", "codes", "cpt")
+)
+
+# How much a match counts, by where it was found.
+WEIGHT_FIELD = 3  # the code's region, procedure or guidance, or a synonym listed for it
+WEIGHT_SUMMARY = 2
+WEIGHT_DESCRIPTOR = 1  # and the guidance note
+
+# Among equally good matches: Category I before Category III (temporary codes for emerging
+# technology, which Medicare does not cover here), lumbar/sacral before other regions (where
+# most facet procedures are done), then the dataset's own order.
+REGION_ORDER = ("lumbar_sacral", "cervical_thoracic", "sacroiliac")
+CATEGORY_III = "CPT Category III"
+
+FUZZY_CUTOFF = 0.8
+MIN_FUZZY_LENGTH = 4
+MIN_PREFIX_LENGTH = 3
+MAX_PHRASE = max(len(p.split()) for phrases in CONCEPTS.values() for p in phrases)
+
+PHRASES: dict[tuple[str, ...], str] = {
+    tuple(phrase.split()): concept for concept, phrases in CONCEPTS.items() for phrase in phrases
+}
+
+
+class Searchable(Protocol):
+    code: str
+    code_set: str
+    summary: str
+    descriptor: str
+    guidance_note: str
+    synonyms: list
+    region: str
+    procedure: str
+    guidance: str
+    sort_order: int
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def concepts_in(text_words: list[str]) -> set[str]:
+    """The concepts named anywhere in a list of words (longest phrase wins)."""
+    found = set()
+    for start in range(len(text_words)):
+        for size in range(min(MAX_PHRASE, len(text_words) - start), 0, -1):
+            concept = PHRASES.get(tuple(text_words[start : start + size]))
+            if concept:
+                found.add(concept)
+                break
+    return found
+
+
+@dataclass
+class Entry:
+    """One code as the search sees it: each word and concept with the weight it counts for."""
+
+    code: Searchable
+    words: dict[str, int] = field(default_factory=dict)
+    concepts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: Searchable) -> "Entry":
+        entry = cls(code)
+        texts = [
+            (code.guidance_note, WEIGHT_DESCRIPTOR),
+            (code.descriptor, WEIGHT_DESCRIPTOR),
+            (code.summary, WEIGHT_SUMMARY),
+            (" ; ".join(code.synonyms), WEIGHT_FIELD),
+        ]
+        for text, weight in texts:
+            text_words = words(text)
+            entry.add(entry.words, text_words, weight)
+            entry.add(entry.concepts, concepts_in(text_words), weight)
+        for name in ("region", "procedure", "guidance"):
+            entry.add(entry.concepts, FIELD_CONCEPTS.get((name, getattr(code, name)), ()), 3)
+        return entry
+
+    @staticmethod
+    def add(into: dict[str, int], keys: Iterable[str], weight: int) -> None:
+        for key in keys:
+            into[key] = max(into.get(key, 0), weight)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the query asks for: a concept, a whole word, or the start of a word."""
+
+    label: str
+    concept: str = ""
+    word: str = ""
+    prefix: str = ""
+
+    def weight(self, entry: Entry) -> int:
+        if self.prefix:
+            words = entry.words.items()
+            return max((w for word, w in words if word.startswith(self.prefix)), default=0)
+        return max(entry.concepts.get(self.concept, 0), entry.words.get(self.word, 0))
+
+
+@dataclass
+class Hit:
+    code: Searchable
+    kind: str  # "code", "prefix" or "keywords"
+    matched: list[str] = field(default_factory=list)
+    # Every word of the query matched in the code's facts, synonyms or summary.
+    complete: bool = True
+
+    @property
+    def reason(self) -> str:
+        if self.kind == "code":
+            return "Exact code"
+        if self.kind == "prefix":
+            return "Code starts with what you typed"
+        return "Matches " + ", ".join(self.matched)
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    # Words of the query read as another word of the data: {"lumbr": "lumbar"}.
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self):
+        return iter(self.hits)
+
+    @property
+    def codes(self) -> list[str]:
+        return [hit.code.code for hit in self.hits]
+
+    @property
+    def best(self) -> list[Hit]:
+        """Codes typed, code prefixes, and codes matching every word of the query."""
+        return [hit for hit in self.hits if hit.complete]
+
+    @property
+    def partial(self) -> list[Hit]:
+        return [hit for hit in self.hits if not hit.complete]
+
+
+def normalise_code(text: str) -> str:
+    """ "+64494 " → "64494", "0216t" → "0216T"."""
+    return text.strip().lstrip("+").strip().upper()
+
+
+def search(query: str, codes: Iterable[Searchable]) -> Results:
+    codes = list(codes)
+    results = Results(query=query.strip()[:MAX_QUERY_LENGTH])
+    by_code = {code.code.lower(): code for code in codes}
+    seen: set[str] = set()
+
+    def add(hit: Hit) -> None:
+        if hit.code.code not in seen:
+            seen.add(hit.code.code)
+            results.hits.append(hit)
+
+    text_parts = []
+    prefixes = []
+    for token in results.query.lower().split():
+        token = token.strip("+,;.")
+        if token in by_code:
+            add(Hit(by_code[token], "code"))
+        elif CODE_LIKE.match(token) and not SPINAL_LEVEL.match(token):
+            prefixes.append(token)
+        else:
+            text_parts.append(token)
+    for prefix in prefixes:
+        for code in sorted(codes, key=lambda c: c.code):
+            if code.code.lower().startswith(prefix):
+                add(Hit(code, "prefix"))
+
+    entries = [Entry.of(code) for code in codes]
+    vocabulary = set(PHRASE_WORDS)
+    for entry in entries:
+        vocabulary.update(entry.words)
+    terms = parse(" ".join(text_parts), vocabulary, results.corrections)
+    if not terms:
+        return results
+    scored = []
+    for entry in entries:
+        weights = [(term, term.weight(entry)) for term in terms]
+        matched = [term.label for term, weight in weights if weight]
+        if matched:
+            # A word found only in the guidance note or the descriptor ("not a facet code")
+            # does not make the code what the query asks for.
+            strong = sum(1 for _, weight in weights if weight >= WEIGHT_SUMMARY)
+            total = sum(weight for _, weight in weights)
+            key = (-strong, -len(matched), -total, *preference(entry.code))
+            scored.append((key, entry.code, matched, strong == len(terms)))
+    scored.sort(key=lambda row: row[0])
+    for _, code, matched, complete in scored:
+        add(Hit(code, "keywords", matched, complete=complete))
+    return results
+
+
+def preference(code: Searchable) -> tuple:
+    region = REGION_ORDER.index(code.region) if code.region in REGION_ORDER else len(REGION_ORDER)
+    return (code.code_set == CATEGORY_III, region, code.sort_order, code.code)
+
+
+PHRASE_WORDS = frozenset(word for phrase in PHRASES for word in phrase)
+
+
+def parse(text: str, vocabulary: set[str], corrections: dict[str, str]) -> list[Term]:
+    """The query's words as terms: spelling corrected, phrases read as the concept they name."""
+    query_words = []
+    for word in words(text):
+        if word in STOP_WORDS:
+            continue
+        query_words.append(correct(word, vocabulary, corrections))
+    terms: list[Term] = []
+    position = 0
+    while position < len(query_words):
+        word = query_words[position]
+        for size in range(min(MAX_PHRASE, len(query_words) - position), 0, -1):
+            phrase = tuple(query_words[position : position + size])
+            if phrase in PHRASES:
+                terms.append(Term(" ".join(phrase), concept=PHRASES[phrase]))
+                position += size
+                break
+        else:
+            position += 1
+            if SPINAL_LEVEL.match(word):
+                terms.append(Term(word.upper(), concept=LEVEL_CONCEPT[word[0]], word=word))
+            elif word in vocabulary:
+                terms.append(Term(word, word=word))
+            elif len(word) >= MIN_PREFIX_LENGTH:
+                terms.append(Term(word + "…", prefix=word))
+            else:
+                terms.append(Term(word, word=word))
+    unique = []
+    for term in terms:
+        if term not in unique:
+            unique.append(term)
+    return unique
+
+
+def correct(word: str, vocabulary: set[str], corrections: dict[str, str]) -> str:
+    """A word the data does not use, read as the closest one it does ("lumbr" → "lumbar").
+
+    A word that starts a known word is kept as typed: the search box updates as people type.
+    """
+    if word in vocabulary or len(word) < MIN_FUZZY_LENGTH or word.isdigit():
+        return word
+    if any(known.startswith(word) for known in vocabulary):
+        return word
+    # Typos rarely touch the first letter; requiring it keeps "bilateral" from becoming "lateral".
+    candidates = [known for known in vocabulary if known[0] == word[0]]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=FUZZY_CUTOFF)
+    if close:
+        corrections[word] = close[0]
+        return close[0]
+    return word
