@@ -1,6 +1,7 @@
 """Editing payer notes in the back office: no lost update, history, diff and revert, review
 dates, drafts and publishing, and the loader keeping an editor's change."""
 
+import re
 from datetime import date, timedelta
 from io import StringIO
 from unittest import mock
@@ -25,6 +26,16 @@ from tests.codes.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def public_note(client, url: str, note: PayerNote) -> str | None:
+    """The note as the public page at `url` shows it (None when it is not shown)."""
+    page = client.get(url)
+    assert page.status_code == 200
+    found = re.search(
+        rf'<article class="note" id="note-{note.key}">.*?</article>', page.content.decode(), re.S
+    )
+    return found.group(0) if found else None
 
 
 def api_notes(client, code: str) -> list[dict]:
@@ -453,3 +464,36 @@ def test_it_refuses_to_restore_a_version_whose_payer_is_gone(editor, note):
     assert "cannot be restored" in response.content.decode()
     note.refresh_from_db()
     assert note.payer == original
+
+
+def test_it_refreshes_the_cached_code_and_payer_pages_on_edit_publish_and_unpublish(
+    editor, client, note
+):
+    pages = [note.codes.first().get_absolute_url(), note.payer.get_absolute_url()]
+    etags = [client.get(url)["ETag"] for url in pages]  # rendered and cached
+    data = open_note(editor, note)
+    save(editor, note, data, text="New wording for *this* quarter.")
+    for url, etag in zip(pages, etags, strict=True):
+        shown = public_note(client, url, note)
+        assert "New wording for <em>this</em> quarter." in shown, url
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+    changelist = reverse("admin:codes_payernote_changelist")
+    editor.post(changelist, {"action": "unpublish", "_selected_action": [note.pk]})
+    assert all(public_note(client, url, note) is None for url in pages)
+    editor.post(changelist, {"action": "publish", "_selected_action": [note.pk]})
+    assert all(public_note(client, url, note) is not None for url in pages)
+
+
+def test_it_clears_the_public_review_overdue_flag_when_an_editor_reviews_the_note(
+    editor, client, note
+):
+    url = note.codes.first().get_absolute_url()
+    note.last_reviewed = date(2020, 1, 1)
+    note.save_edit(note.version)
+    assert "Review overdue" in public_note(client, url, note)
+    data = open_note(editor, note)
+    save(editor, note, data, mark_reviewed="on")
+    shown = public_note(client, url, note)
+    assert "Review overdue" not in shown
+    assert f"Last reviewed {timezone.localdate():%Y-%m-%d}" in shown

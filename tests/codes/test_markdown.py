@@ -9,6 +9,7 @@ from django.template import Context, Template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from codes.models import PayerNote
 from codes.templatetags.facet import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
 ATTACKS = [
@@ -107,3 +108,21 @@ def test_it_sanitises_through_the_template_filter():
     template = Template("{% load facet %}{{ text|markdown }}")
     html = template.render(Context({"text": "[x](javascript:alert(1)) <script>bad()</script>"}))
     assert_safe(html)
+
+
+@pytest.mark.django_db
+def test_it_keeps_injected_markup_of_a_note_off_the_public_pages(client):
+    note = PayerNote.objects.published().filter(codes__isnull=False).order_by("key").first()
+    note.text = "Visible words. " + " ".join(ATTACKS)
+    note.save()
+    for url in (note.codes.first().get_absolute_url(), note.payer.get_absolute_url()):
+        page = client.get(url)
+        assert page.status_code == 200
+        # The note's rendered text, on the page as a coder sees it.
+        text = re.search(
+            rf'id="note-{note.key}">.*?<div class="prose">(.*?)</div>', page.content.decode(), re.S
+        ).group(1)
+        assert "Visible words." in text
+        assert_safe(text)
+        for needle in ("<script", "onerror", "onload", "onclick", "ontoggle", "javascript:"):
+            assert needle not in text.lower(), (url, needle)
