@@ -359,6 +359,18 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("payer", "source", "reviewer")
 
+    def get_fieldsets(self, request, obj=None):
+        # The version, review box and reason belong to a save: not shown to someone who may
+        # only view the note (the admin would show every field read-only).
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        form_only = set(self.form.declared_fields)
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in form_only]})
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         # The key ties a note to the dataset: fixed once the note exists.
         fields = super().get_readonly_fields(request, obj)

@@ -1,7 +1,7 @@
 """Personas of the back office, each a logged-in browser (a Django test client)."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -45,6 +45,14 @@ def second_editor(make_user) -> Client:
 @pytest.fixture
 def superuser(make_user) -> Client:
     return logged_in(make_user("sam", superuser=True))
+
+
+@pytest.fixture
+def viewer(make_user) -> Client:
+    """Staff who may view payer notes but not change them (no such group ships)."""
+    user = make_user("vera", staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_payernote"))
+    return logged_in(user)
 
 
 @pytest.fixture

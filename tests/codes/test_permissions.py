@@ -122,3 +122,17 @@ def test_it_refuses_an_outsiders_revert(outsider, note):
     response = outsider.post(url, {"opened_version": note.version})
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_it_shows_a_note_read_only_to_someone_who_may_only_view_it(viewer, note):
+    page = viewer.get(reverse("admin:codes_payernote_change", args=[note.pk]))
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+    assert 'name="text"' not in page.content.decode()
+    response = viewer.post(
+        reverse("admin:codes_payernote_change", args=[note.pk]),
+        {"text": "Changed by a viewer.", "opened_version": note.version},
+    )
+    assert response.status_code == 403
+    note.refresh_from_db()
+    assert note.text != "Changed by a viewer."
