@@ -584,7 +584,10 @@ def _s1_warning() -> CodingWarning:
         "s1-adds-no-level",
         "S1 completes no facet joint: an S1 (communicating or lateral) branch adds no facet "
         "level. L5-S1 is supplied by the L4 medial branch and the L5 dorsal ramus. Nerves of "
-        "the sacroiliac joint are coded 64451 (injection) or 64625 (radiofrequency ablation).",
+        "the sacroiliac joint are coded 64451 (injection) or 64625 (radiofrequency ablation). "
+        'If the note names target sites rather than nerves ("L4, L5 and S1" often means the L4 '
+        "and L5 transverse processes and the sacral ala, i.e. the L3 and L4 medial branches and "
+        "the L5 dorsal ramus: L4-L5 and L5-S1), enter the joints instead.",
         ("aapc-outpatient-alert", "aapc-anesthesia-alert", "genhealth"),
     )
 

@@ -184,7 +184,10 @@ if env_bool("DJANGO_BEHIND_PROXY"):
 # CPT descriptors are AMA-licensed text: shown only where the site holds a licence.
 SHOW_CPT_DESCRIPTORS = env_bool("SHOW_CPT_DESCRIPTORS")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/quiz/"
+LOGOUT_REDIRECT_URL = "/"
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from codes import api
@@ -7,6 +8,13 @@ urlpatterns = [
     path("healthz", api.healthz, name="healthz"),
     path("api/", include("codes.api_urls")),
     path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("wizard/", include("codes.wizard_urls")),
+    path("quiz/", include("quiz.urls")),
     path("", include("codes.urls")),
 ]

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from codes.loader import DATA_DIR, DataError, load
@@ -26,3 +27,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS("Reference data loaded.") if report.changed else "Nothing changed."
         )
+        if data_dir == DATA_DIR:
+            # The question bank cites the reference data, so it loads right after it.
+            call_command("load_questions", stdout=self.stdout)

@@ -1,0 +1,473 @@
+"""Quiz pages: taking a quiz one question at a time, results, and trainer-led sessions.
+
+Attempts and sessions are found by random UUIDs and always through the requester's own
+attempts or sessions, so another trainee's or trainer's data answers 404 whatever the URL.
+"""
+
+import csv
+import secrets
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from quiz.forms import AnswerForm, JoinForm, SessionForm, SessionStatusForm, StartForm
+from quiz.models import (
+    TRAINERS_GROUP,
+    Attempt,
+    Question,
+    Quiz,
+    TrainingSession,
+)
+
+OWNER_KEY = "quiz_owner"
+
+
+def owner_token(request: HttpRequest, create: bool = False) -> str:
+    """A random token in the session that marks this browser's anonymous attempts."""
+    token = request.session.get(OWNER_KEY, "")
+    if not token and create:
+        token = secrets.token_urlsafe(24)
+        request.session[OWNER_KEY] = token
+    return token
+
+
+def own_attempt(request: HttpRequest, attempt_id: UUID) -> Attempt:
+    """The requester's attempt (1 query, with its quiz and session), else 404."""
+    attempt = (
+        Attempt.objects.owned_by(request.user, owner_token(request))
+        .select_related("quiz", "training_session")
+        .filter(pk=attempt_id)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt among yours.")
+    return attempt
+
+
+def refuse(
+    request: HttpRequest, status: int, heading: str, message: str, back_url: str, back_label: str
+) -> HttpResponse:
+    """A page that says what is wrong and where to go instead."""
+    context = {"heading": heading, "message": message, "back_url": back_url}
+    context["back_label"] = back_label
+    return render(request, "quiz/message.html", context, status=status)
+
+
+def is_trainer(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=TRAINERS_GROUP).exists()
+
+
+@require_GET
+def quiz_list(request: HttpRequest) -> HttpResponse:
+    # Queries: quizzes with counts (1); the visitor's attempts with their quizzes and scores
+    # (1, plus the session and the user when signed in).
+    quizzes = list(Quiz.objects.with_question_counts())
+    attempts = Attempt.objects.owned_by(request.user, owner_token(request)).history()[:20]
+    return render(
+        request,
+        "quiz/list.html",
+        {
+            "topics": [q for q in quizzes if q.kind == Quiz.Kind.TOPIC],
+            "exams": [q for q in quizzes if q.kind == Quiz.Kind.EXAM],
+            "attempts": attempts,
+            "is_trainer": request.user.is_authenticated and is_trainer(request.user),
+        },
+    )
+
+
+@require_GET
+def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
+    quiz = get_object_or_404(Quiz.objects.with_question_counts(), slug=slug)
+    return render(request, "quiz/quiz.html", {"quiz": quiz, "form": StartForm()})
+
+
+@require_POST
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    quiz = get_object_or_404(Quiz.objects.with_question_counts(), slug=slug)
+    form = StartForm(request.POST)
+    if not form.is_valid() or not quiz.question_count:
+        return render(request, "quiz/quiz.html", {"quiz": quiz, "form": form}, status=400)
+    attempt = Attempt.start(
+        quiz,
+        mode=form.cleaned_data["mode"],
+        user=request.user,
+        owner_token=owner_token(request, create=True),
+    )
+    return redirect(attempt.question_url(1))
+
+
+@require_GET
+def attempt_page(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
+    """Continue where the trainee left off: the first unanswered question, or the results."""
+    attempt = own_attempt(request, attempt_id)
+    answered = set(attempt.answers.values_list("question_id", flat=True))
+    if attempt.is_overdue():
+        return redirect(attempt.results_url())
+    for number, question_id in enumerate(attempt.question_ids, start=1):
+        if question_id not in answered:
+            return redirect(attempt.question_url(number))
+    return redirect(attempt.results_url())
+
+
+def next_number(attempt: Attempt, answered: set[int], number: int) -> int | None:
+    """The next unanswered question after `number` (wrapping round), None when all are done."""
+    for candidate in [*range(number + 1, attempt.total + 1), *range(1, number)]:
+        if attempt.question_id_at(candidate) not in answered:
+            return candidate
+    return None
+
+
+def load_question(question_id: int) -> Question:
+    """The question with its options (2 queries)."""
+    question = Question.objects.prefetch_related("options").filter(pk=question_id).first()
+    if question is None:
+        raise Http404("This question has been removed from the bank.")
+    return question
+
+
+def render_question(
+    request: HttpRequest,
+    attempt: Attempt,
+    number: int,
+    *,
+    question: Question | None = None,
+    answers: list | None = None,
+    form: AnswerForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The question page, or its #panel fragment for htmx.
+
+    Queries, unless given: the question and its options (2), the attempt's answers (1); once
+    answered with feedback shown, the question's codes, sources and rules (3).
+    """
+    question = question or load_question(attempt.question_id_at(number))
+    answers = list(attempt.answers.all()) if answers is None else answers
+    answer = next((a for a in answers if a.question_id == question.pk), None)
+    show_feedback = answer is not None and (attempt.gives_feedback or answer.late)
+    if show_feedback:
+        prefetch_related_objects([question], "codes", "sources", "rules")
+    following = next_number(attempt, {a.question_id for a in answers}, number)
+    context = {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "question": question,
+        "number": number,
+        "answer": answer,
+        "form": form or AnswerForm(question),
+        "error": error,
+        "summary": attempt.summary(answers),
+        "next_url": attempt.question_url(following) if following else attempt.results_url(),
+        "overdue": attempt.is_overdue(),
+        "time_left": attempt.time_left(),
+        "show_feedback": show_feedback,
+        "closed": attempt.accepts_answers(),
+    }
+    template = "quiz/question.html#panel" if request.htmx else "quiz/question.html"
+    return render(request, template, context, status=status)
+
+
+ALREADY_ANSWERED = "You have already answered this question; your first answer stands."
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpResponse:
+    """One question: its form, or the feedback once answered. POST answers it, once.
+
+    A POST that succeeds redirects (plain form) or renders in place (htmx): the feedback in
+    practice mode, the next question in exam mode, the results at the end or after the time
+    limit. Queries: session and user (2 when signed in), attempt (1), question and options (2),
+    answers (1), the dataset in the footer (1); a POST adds the insert and the read of the
+    stored answer (2), and feedback the question's codes, sources and rules (3): 12 at most.
+    """
+    attempt = own_attempt(request, attempt_id)
+    question_id = attempt.question_id_at(number)
+    if question_id is None:
+        return refuse(
+            request,
+            404,
+            "No such question",
+            f"This quiz has {attempt.total} questions; there is no question {number}.",
+            attempt.get_absolute_url(),
+            "Back to your quiz",
+        )
+    if request.method == "GET":
+        return render_question(request, attempt, number)
+    question = load_question(question_id)
+    answers = list(attempt.answers.all())
+    form = AnswerForm(question, request.POST)
+    if any(a.question_id == question_id for a in answers):
+        messages.info(request, ALREADY_ANSWERED)
+        return after_answer(request, attempt, number, question, answers)
+    if refused := attempt.accepts_answers():
+        return render_question(
+            request, attempt, number, question=question, answers=answers, form=form,
+            error=refused, status=409,
+        )  # fmt: skip
+    if not form.is_valid():
+        return render_question(
+            request, attempt, number, question=question, answers=answers, form=form, status=400
+        )
+    answer, created = attempt.answer(question, number, form.response)
+    answers.append(answer)
+    if not created:
+        messages.info(request, ALREADY_ANSWERED)
+    if answer.late:
+        messages.warning(
+            request,
+            "Time was up: this answer was recorded as late and does not count. The time limit "
+            f"ended at {timezone.localtime(attempt.deadline):%H:%M}.",
+        )
+    return after_answer(request, attempt, number, question, answers)
+
+
+def after_answer(
+    request: HttpRequest, attempt: Attempt, number: int, question: Question, answers: list
+) -> HttpResponse:
+    """Where an answer leads: its feedback (practice), the next question (exam), the results."""
+    if attempt.is_overdue():
+        target = None
+    elif attempt.gives_feedback:
+        target = number
+    else:
+        target = next_number(attempt, {a.question_id for a in answers}, number)
+    url = attempt.question_url(target) if target else attempt.results_url()
+    if not request.htmx:
+        return redirect(url)
+    if target is None:
+        return HttpResponseClientRedirect(url)
+    same = target == number
+    response = render_question(
+        request, attempt, target, question=question if same else None, answers=answers
+    )
+    return push_url(response, url)
+
+
+@require_GET
+def time_left(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
+    """The time left, as a fragment that the question page refreshes."""
+    attempt = own_attempt(request, attempt_id)
+    if attempt.deadline is None:
+        raise Http404("This quiz has no time limit.")
+    return render(
+        request,
+        "quiz/question.html#timer",
+        {"attempt": attempt, "time_left": attempt.time_left(), "overdue": attempt.is_overdue()},
+    )
+
+
+@require_GET
+def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
+    """Score, pass or fail, and every answer with its explanation.
+
+    Queries: session (1), user when signed in (1), attempt (1), answers with their questions
+    (1), the questions' options, codes, sources and rules (4).
+    """
+    attempt = own_attempt(request, attempt_id)
+    answers = list(
+        attempt.answers.select_related("question").prefetch_related(
+            "question__options", "question__codes", "question__sources", "question__rules"
+        )
+    )
+    summary = attempt.summary(answers)
+    # Exam results wait until every question is answered, the time is up or the session closed.
+    ready = (
+        summary.finished
+        or attempt.is_overdue()
+        or attempt.gives_feedback
+        or bool(attempt.accepts_answers())
+    )
+    return render(
+        request,
+        "quiz/results.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "answers": answers if ready else [],
+            "summary": summary,
+            "ready": ready,
+            "overdue": attempt.is_overdue(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Join a training session with its code and a display name; no account needed."""
+    if request.method == "GET":
+        initial = {"code": request.GET.get("code", "")[:20]}
+        if request.user.is_authenticated:
+            initial["display_name"] = (request.user.get_full_name() or request.user.username)[:40]
+        return render(request, "quiz/join.html", {"form": JoinForm(initial=initial)})
+    form = JoinForm(request.POST)
+    if not form.is_valid():
+        return render(request, "quiz/join.html", {"form": form}, status=400)
+    session = form.session
+    token = owner_token(request, create=True)
+    mine = Attempt.objects.owned_by(request.user, token).filter(training_session=session)
+    attempt = mine.first()
+    if attempt is None:
+        try:
+            attempt = Attempt.start(
+                session.quiz,
+                mode=session.mode,
+                user=request.user,
+                owner_token=token,
+                training_session=session,
+                display_name=form.cleaned_data["display_name"],
+            )
+        except IntegrityError:  # joined twice at once: keep the first
+            attempt = mine.get()
+    return redirect(attempt.get_absolute_url())
+
+
+def trainer_only(request: HttpRequest) -> HttpResponse | None:
+    """A response refusing someone who is not a trainer, or None for a trainer."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_trainer(request.user):
+        return refuse(
+            request,
+            403,
+            "Trainers only",
+            "Training sessions are run by trainers (members of the Trainers group). "
+            "To take part in one, join it with the code your trainer gives you.",
+            reverse("quiz:join"),
+            "Join a training session",
+        )
+    return None
+
+
+def own_session(request: HttpRequest, session_id: UUID) -> TrainingSession:
+    """A session the requester runs (any session for a superuser), else 404."""
+    session = (
+        TrainingSession.objects.run_by(request.user)
+        .select_related("quiz")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session among yours.")
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    """A trainer's sessions, and the form that creates one."""
+    if refusal := trainer_only(request):
+        return refusal
+    form = SessionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        session = TrainingSession.create(trainer=request.user, **form.cleaned_data)
+        return redirect(session.get_absolute_url())
+    listing = TrainingSession.objects.filter(trainer=request.user).select_related("quiz")
+    return render(
+        request,
+        "quiz/sessions.html",
+        {"form": form, "sessions": listing},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The trainer's live dashboard; htmx polls its #live fragment.
+
+    Queries: session (1), user (1), the session (1), its attempts (1), their answers (1), the
+    quiz's questions (1): six whatever the number of trainees.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    template = "quiz/session.html#live" if request.htmx else "quiz/session.html"
+    return render(
+        request,
+        template,
+        {
+            "session": session,
+            "report": session.report(),
+            "now": timezone.now(),
+            "join_url": request.build_absolute_uri(session.join_url()),
+        },
+    )
+
+
+@require_POST
+def session_status(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    form = SessionStatusForm(request.POST)
+    if not form.is_valid():
+        return refuse(
+            request,
+            400,
+            "Open or close",
+            "A session can only be opened or closed.",
+            session.get_absolute_url(),
+            "Back to the session",
+        )
+    session.set_status(form.cleaned_data["status"])
+    return redirect(session.get_absolute_url())
+
+
+CSV_FIELDS = [
+    "participant",
+    "question",
+    "given",
+    "expected",
+    "score",
+    "correct",
+    "late",
+    "answered_at",
+]
+
+
+def csv_cell(value) -> str:
+    """Text a spreadsheet will not run as a formula: = + - @ (and tab, CR) get a quote."""
+    text = str(value)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+@require_GET
+def session_csv(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Every answer of the session, one row each. Queries: session, user, session, answers."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{session.code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_FIELDS)
+    answers = (
+        session.answers()
+        .select_related("attempt", "question")
+        .order_by("attempt__started_at", "attempt_id", "position")
+    )
+    for answer in answers:
+        writer.writerow(
+            csv_cell(value)
+            for value in (
+                answer.attempt.display_name,
+                f"{answer.position}. {answer.question.key}",
+                answer.response,
+                answer.expected,
+                f"{answer.score:.4f}",
+                "yes" if answer.correct else "no",
+                "yes" if answer.late else "no",
+                timezone.localtime(answer.answered_at).isoformat(timespec="seconds"),
+            )
+        )
+    return response
