@@ -126,3 +126,10 @@ def test_it_keeps_injected_markup_of_a_note_off_the_public_pages(client):
         assert_safe(text)
         for needle in ("<script", "onerror", "onload", "onclick", "ontoggle", "javascript:"):
             assert needle not in text.lower(), (url, needle)
+
+
+def test_it_renders_a_list_written_straight_after_a_line_of_text():
+    html = render_markdown("Covered diagnoses:\n- M47.816\n- M47.817\n\nCheck each MAC.")
+    assert "<p>Covered diagnoses:</p>" in html
+    assert "<ul>\n<li>M47.816</li>\n<li>M47.817</li>\n</ul>" in html
+    assert "<p>Check each MAC.</p>" in html
