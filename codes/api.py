@@ -138,6 +138,7 @@ def code_as_json(code: Code) -> dict:
                 "confidence": note.confidence,
                 "effective_date": note.effective_date.isoformat() if note.effective_date else None,
                 "last_reviewed": note.last_reviewed.isoformat(),
+                "review_overdue": note.review_overdue,
             }
             for note in code.payer_notes.all()
         ],

@@ -1,5 +1,7 @@
 """Template filters for reference content."""
 
+import re
+
 import markdown as md
 import nh3
 from django import template
@@ -12,9 +14,16 @@ ALLOWED_TAGS = {"a", "p", "ul", "ol", "li", "em", "strong", "br", "code"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
+# A list straight after a line of text: Markdown wants a blank line between, editors don't.
+LIST_AFTER_TEXT = re.compile(
+    r"^((?![ \t]*(?:[-*+]|\d+\.)[ \t]).*\S.*)\n(?=[ \t]*(?:[-*+]|\d+\.)[ \t])", re.M
+)
+
+
 def render_markdown(text: str) -> str:
     """Markdown to HTML, then sanitised: no scripts, no event handlers, http(s)/mailto links."""
-    html = md.markdown(text or "", extensions=[], output_format="html")
+    text = LIST_AFTER_TEXT.sub("\\1\n\n", (text or "").replace("\r\n", "\n"))
+    html = md.markdown(text, extensions=[], output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

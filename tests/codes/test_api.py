@@ -142,6 +142,22 @@ def test_it_lists_payer_notes_with_source_and_review_date(coder):
     assert medicare
     for note in notes:
         assert note["source"] and note["last_reviewed"] and note["topic"] and note["text"]
+        assert note["review_overdue"] is False  # the shipped dataset was reviewed this year
+
+
+def test_it_flags_a_note_not_reviewed_for_twelve_months(coder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from codes.models import PayerNote
+
+    note = PayerNote.objects.filter(codes__code="64493", payer__slug="aetna").first()
+    note.last_reviewed = timezone.localdate() - timedelta(days=400)
+    note.save()
+    notes = get_code(coder, "64493")["payer_notes"]
+    flagged = [n for n in notes if n["text"] == note.text]
+    assert flagged and flagged[0]["review_overdue"] is True
 
 
 def test_it_shows_seed_misconceptions_for_the_code(coder):
