@@ -155,6 +155,9 @@ def accessibility_problems(page: Page, rules: list[str] | None = None) -> list[s
     options: dict = {"resultTypes": ["violations"]}
     if rules:
         options["runOnly"] = {"type": "rule", "values": rules}
+    # Colours read in the middle of a CSS transition (after a change of width or colour
+    # scheme) would be neither the old nor the new ones.
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished)).then(() => true)")
     response = Axe().run(page, options=options).response
     return [
         f"{v['impact']} {v['id']}: {v['help']} at "

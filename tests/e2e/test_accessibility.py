@@ -20,10 +20,6 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 
-def pending(issue: str):
-    return pytest.mark.skip(reason=f"the page of the {issue} issue has not landed on main yet")
-
-
 MAIN_PAGES = [
     "/",
     "/search?q=lumbar",
@@ -74,11 +70,6 @@ def test_it_has_no_serious_accessibility_violation_on_a_phone_or_a_desktop(page,
     assert layout_and_accessibility_problems(page) == []
 
 
-@pytest.mark.skip(reason="the payer note admin (admin issue) has not landed on main yet")
-@pytest.mark.xfail(
-    strict=True,
-    reason="the admin's date shortcut links (Today) fail the colour contrast on a phone",
-)
 def test_it_has_no_serious_accessibility_violation_in_the_payer_note_editor(page):
     make_user("edith", groups=("Payer note editors",), staff=True)
     sign_in(page, "edith")

@@ -9,10 +9,7 @@ from playwright.sync_api import expect
 from codes.models import PayerNote
 from tests.e2e.conftest import make_user, sign_in
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skip(reason="the payer note admin (admin issue) has not landed on main yet"),
-]
+pytestmark = pytest.mark.e2e
 
 EDITORS = "Payer note editors"
 
