@@ -275,16 +275,15 @@ def main() -> None:
             server.stop()
         database.stop()
 
-    load_after = os.getloadavg()[0]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark",
         "",
         f"Run with `make bench` on {when}.",
         "",
-        f"- Machine: {machine()}. The load generator runs on the same cores as the server; "
-        f"load average before the run {load_before:.2f}, after it {load_after:.2f} (other "
-        "work on the machine lowers every figure, the ratios less so).",
+        f"- Machine: {machine()}. The load generator runs on the same cores as the server. "
+        f"Load average (1 min) just before the run: {load_before:.2f}; anything else running "
+        "on the machine lowers every figure, the ratios less so.",
         f"- Server: gunicorn (gthread), {args.workers} workers × {args.threads} threads, "
         "production settings (DEBUG off, whitenoise, secure cookies), on 127.0.0.1.",
         f"- Database: {args.db} {database.version}, a throwaway one in bench/tmp/.",
