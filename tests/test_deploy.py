@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,32 +57,31 @@ class Server:
         return response
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    log = (tmp / "serve.log").open("w")
+@contextmanager
+def serving(env: dict[str, str], log_path: Path):
+    """`make serve` (scripts/serve.sh) in its own process group, until the block ends."""
+    log = log_path.open("w")
     process = subprocess.Popen(
         ["scripts/serve.sh"],
         cwd=ROOT,
-        env=production_env(tmp, HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="2"),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    started = Server(port)
+    started = Server(int(env["PORT"]))
     try:
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
-                pytest.fail(f"make serve exited: {(tmp / 'serve.log').read_text()}")
+                pytest.fail(f"make serve exited: {log_path.read_text()}")
             try:
                 if started.get("/healthz").status == 200:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"make serve did not answer: {(tmp / 'serve.log').read_text()}")
+                pytest.fail(f"make serve did not answer: {log_path.read_text()}")
             time.sleep(0.3)
         yield started
     finally:
@@ -92,6 +92,32 @@ def server(tmp_path_factory):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def shared_env(tmp_path_factory) -> dict[str, str]:
+    """What every app server of one deployment shares: secret, database, cache table."""
+    tmp = tmp_path_factory.mktemp("serve")
+    return production_env(
+        tmp, HOST="127.0.0.1", WEB_CONCURRENCY="2", DJANGO_CACHE_LOCATION="facetcoder_cache"
+    )
+
+
+@pytest.fixture(scope="module")
+def server(shared_env, tmp_path_factory):
+    """The first app server: it migrates, loads the data and creates the cache table."""
+    log = tmp_path_factory.mktemp("first") / "serve.log"
+    with serving({**shared_env, "PORT": str(free_port())}, log) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def second_server(server, shared_env, tmp_path_factory):
+    """Another app server of the same deployment, which only serves."""
+    log = tmp_path_factory.mktemp("second") / "serve.log"
+    env = {**shared_env, "PORT": str(free_port()), "SERVE_MIGRATE": "0"}
+    with serving(env, log) as started:
+        yield started
 
 
 def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path):
@@ -187,3 +213,26 @@ def test_it_shows_no_debug_details_on_an_error(server):
     assert response.status == 404
     body = response.body.decode()
     assert "Traceback" not in body and "URLconf" not in body and "settings.py" not in body
+
+
+def test_it_shows_an_edit_on_every_app_server_of_a_deployment(server, second_server, shared_env):
+    before = [s.get("/codes/64493/", HTTPS) for s in (server, second_server)]
+    assert [r.status for r in before] == [200, 200]
+    marker = "Bulletin seen by every app server"
+    assert all(marker.encode() not in r.body for r in before)
+
+    # An editor's change, as the admin would save it, through the shared database.
+    edit = (
+        "from codes.models import PayerNote; "
+        "note = PayerNote.objects.published().filter(codes__code='64493').first(); "
+        f"note.text += '\\n\\n{marker}.'; note.save()"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", edit],
+        cwd=ROOT,
+        env=shared_env,
+        check=True,
+        timeout=120,
+    )
+    after = [s.get("/codes/64493/", HTTPS) for s in (server, second_server)]
+    assert all(marker.encode() in r.body for r in after)

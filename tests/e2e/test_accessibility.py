@@ -25,6 +25,7 @@ MAIN_PAGES = [
     "/search?q=lumbar",
     "/codes/64493/",
     "/codes/64636/",
+    "/codes/0216T/payers/",
     "/modifiers/",
     "/modifiers/50/",
     "/taxonomies/",
@@ -32,6 +33,7 @@ MAIN_PAGES = [
     "/payers/medicare/",
     "/sources/",
     "/compare?codes=64490,64493",
+    "/cheatsheet/",
     "/cheatsheet/lumbar/",
     "/wizard/",
     "/wizard/?procedure=injection&guidance=fluoroscopy",
@@ -67,6 +69,12 @@ def layout_and_accessibility_problems(page) -> list[str]:
 def test_it_has_no_serious_accessibility_violation_on_a_phone_or_a_desktop(page, path):
     response = page.goto(path)
     assert response.status == 200
+    assert layout_and_accessibility_problems(page) == []
+
+
+def test_it_has_no_serious_accessibility_violation_on_the_unknown_code_page(page):
+    response = page.goto("/codes/6449/")
+    assert response.status == 404
     assert layout_and_accessibility_problems(page) == []
 
 
