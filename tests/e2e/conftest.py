@@ -31,6 +31,10 @@ from quiz.models import Attempt, Question
 # same thread for fixtures and checks, would otherwise refuse to run beside it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+# Two busy cores (the server, the browser and the tests share them): wait a little longer than
+# Playwright's default five seconds for what a page should show.
+expect.set_options(timeout=10_000)
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-results"
 PHONE = {"width": 375, "height": 812}
