@@ -63,8 +63,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     if form.is_valid():
-        query, status = form.cleaned_data["q"], 200
-        results = Code.objects.search(query) if query else None
+        query, status, results = form.cleaned_data["q"], 200, None
+        if query:
+            # Ranking is the costly part of a search: kept per query until the data changes.
+            found = cached(request, f"search:{query}", lambda: {"hits": Code.objects.search(query)})
+            results = found["hits"]
     else:
         query, status, results = "", 400, None
     context = {"form": form, "query": query, "results": results}

@@ -110,3 +110,20 @@ def test_it_does_not_mark_an_error_page_as_cacheable(coder):
     response = coder.get("/codes/99999/")
     assert response.status_code == 404
     assert not response.has_header("ETag")
+
+
+def test_it_keeps_search_results_only_until_the_data_changes(coder):
+    assert b"64635" not in coder.get("/search?q=zygoneurotome").content
+    code = Code.objects.get(code="64635")
+    code.synonyms = [*code.synonyms, "zygoneurotome"]
+    code.save()
+    assert b"/codes/64635/" in coder.get("/search?q=zygoneurotome").content
+
+
+def test_it_ranks_a_repeated_search_without_reading_the_codes_again(
+    coder, django_assert_num_queries
+):
+    coder.get("/search?q=lumbar")
+    with django_assert_num_queries(1):  # the content revision only
+        response = coder.get("/search?q=lumbar")
+    assert b"/codes/64493/" in response.content
