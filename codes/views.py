@@ -1,6 +1,7 @@
 """The reference pages. Each view reads what its page shows in a small, fixed number of queries
 (see the query-count tests) and caches the rendered content for the current content revision;
-the page around it (header, CSP nonce) is rendered per request."""
+the page around it (header, CSP nonce) is rendered per request for a visitor with a session,
+and kept whole for everyone else (`codes.pages.conditional`)."""
 
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +11,16 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from codes.forms import CompareForm, SearchForm
-from codes.models import Code, Modifier, ModifierGuidance, Payer, PayerNote, Source, Taxonomy
+from codes.models import (
+    Code,
+    Dataset,
+    Modifier,
+    ModifierGuidance,
+    Payer,
+    PayerNote,
+    Source,
+    Taxonomy,
+)
 from codes.pages import (
     CODE_SECTIONS,
     FAMILIES,
@@ -19,7 +29,6 @@ from codes.pages import (
     cached,
     code_sheets,
     conditional,
-    content_state,
     digest,
     glance,
     group_citations,
@@ -27,17 +36,11 @@ from codes.pages import (
 from codes.search import normalise_code
 
 
-def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    """Render a page with the footer's dataset version from the revision query (no extra one)."""
-    context.setdefault("dataset", content_state(request).dataset)
-    return render(request, template, context, status=status)
-
-
 def not_found(request: HttpRequest, message: str, query: str = "") -> HttpResponse:
     """A 404 page that helps: what was not found, and the codes a search for it finds."""
     results = Code.objects.search(query) if query.strip() else None
     context = {"message": message, "query": query, "results": results}
-    return page(request, "codes/not_found.html", context, status=404)
+    return render(request, "codes/not_found.html", context, status=404)
 
 
 @require_GET
@@ -54,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         return {"content_html": render_to_string("codes/home.html#content", context, request)}
 
-    return page(request, "codes/home.html", cached(request, "home", build))
+    return render(request, "codes/home.html", cached(request, "home", build))
 
 
 @require_GET
@@ -72,7 +75,7 @@ def search(request: HttpRequest) -> HttpResponse:
         query, status, results = "", 400, None
     context = {"form": form, "query": query, "results": results}
     template = "codes/search.html#results" if request.htmx else "codes/search.html"
-    return page(request, template, context, status=status)
+    return render(request, template, context, status=status)
 
 
 @require_GET
@@ -94,7 +97,7 @@ def code_page(request: HttpRequest, code: str) -> HttpResponse:
     content = cached(request, f"code:{name}", build)
     if content is None:
         return not_found(request, f"There is no code “{code}” in FacetCoder.", query=code)
-    return page(request, "codes/code.html", content)
+    return render(request, "codes/code.html", content)
 
 
 @require_GET
@@ -121,7 +124,7 @@ def code_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
     if content is None:
         return not_found(request, f"There is no code “{code}” in FacetCoder.", query=code)
     template = "codes/code_section.html#section" if request.htmx else "codes/code_section.html"
-    return page(request, template, content)
+    return render(request, template, content)
 
 
 @require_GET
@@ -132,7 +135,7 @@ def modifiers(request: HttpRequest) -> HttpResponse:
         context = {"modifiers": Modifier.objects.annotate(codes_with_guidance=Count("guidance"))}
         return {"content_html": render_to_string("codes/modifiers.html#content", context, request)}
 
-    return page(request, "codes/modifiers.html", cached(request, "modifiers", build))
+    return render(request, "codes/modifiers.html", cached(request, "modifiers", build))
 
 
 @require_GET
@@ -166,7 +169,7 @@ def modifier_page(request: HttpRequest, code: str) -> HttpResponse:
     content = cached(request, f"modifier:{name}", build)
     if content is None:
         return not_found(request, f"There is no modifier “{code}” in FacetCoder.")
-    return page(request, "codes/modifier.html", content)
+    return render(request, "codes/modifier.html", content)
 
 
 @require_GET
@@ -180,7 +183,7 @@ def taxonomies(request: HttpRequest) -> HttpResponse:
         context = {"taxonomies": rows}
         return {"content_html": render_to_string("codes/taxonomies.html#content", context, request)}
 
-    return page(request, "codes/taxonomies.html", cached(request, "taxonomies", build))
+    return render(request, "codes/taxonomies.html", cached(request, "taxonomies", build))
 
 
 @require_GET
@@ -193,7 +196,7 @@ def payers(request: HttpRequest) -> HttpResponse:
         context = {"payers": rows.prefetch_related("sources")}
         return {"content_html": render_to_string("codes/payers.html#content", context, request)}
 
-    return page(request, "codes/payers.html", cached(request, "payers", build))
+    return render(request, "codes/payers.html", cached(request, "payers", build))
 
 
 @require_GET
@@ -219,7 +222,7 @@ def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
     content = cached(request, f"payer:{slug}", build)
     if content is None:
         return not_found(request, f"There is no payer “{slug}” in FacetCoder.")
-    return page(request, "codes/payer.html", content)
+    return render(request, "codes/payer.html", content)
 
 
 @require_GET
@@ -230,7 +233,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         context = {"sources": group_citations(Source.objects.all(), Source.objects.citations())}
         return {"content_html": render_to_string("codes/sources.html#content", context, request)}
 
-    return page(request, "codes/sources.html", cached(request, "sources", build))
+    return render(request, "codes/sources.html", cached(request, "sources", build))
 
 
 @require_GET
@@ -239,9 +242,9 @@ def sources(request: HttpRequest) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     form = CompareForm(request.GET or None)
     if not request.GET:
-        return page(request, "codes/compare.html", {"form": form})
+        return render(request, "codes/compare.html", {"form": form})
     if not form.is_valid():
-        return page(request, "codes/compare.html", {"form": form}, status=400)
+        return render(request, "codes/compare.html", {"form": form}, status=400)
     wanted = form.cleaned_data["codes"]
     missing: list[str] = []
 
@@ -262,15 +265,15 @@ def compare(request: HttpRequest) -> HttpResponse:
     if content is None:
         unknown = ", ".join(missing)
         form.add_error("codes", f"Not in FacetCoder: {unknown}. Check the codes and try again.")
-        return page(request, "codes/compare.html", {"form": form}, status=400)
-    return page(request, "codes/compare.html", {"form": form, **content})
+        return render(request, "codes/compare.html", {"form": form}, status=400)
+    return render(request, "codes/compare.html", {"form": form, **content})
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 @conditional
 def cheatsheets(request: HttpRequest) -> HttpResponse:
-    return page(request, "codes/cheatsheets.html", {"families": FAMILIES})
+    return render(request, "codes/cheatsheets.html", {"families": FAMILIES})
 
 
 @require_GET
@@ -290,11 +293,11 @@ def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
             "sheets": sheets,
             "glance": glance(sheet.code for sheet in sheets),
             "digest": digest(sheets),
-            "dataset": content_state(request).dataset,
+            "dataset": Dataset.objects.order_by("-pk").first(),
         }
         return {
             "title": chosen.title,
             "content_html": render_to_string("codes/cheatsheet.html#content", context, request),
         }
 
-    return page(request, "codes/cheatsheet.html", cached(request, f"cheatsheet:{family}", build))
+    return render(request, "codes/cheatsheet.html", cached(request, f"cheatsheet:{family}", build))

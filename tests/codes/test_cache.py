@@ -1,10 +1,13 @@
 """Page caching and conditional GETs: a change to the data or to a payer note shows at once."""
 
+import gzip
 import re
 
 import pytest
+from django.core.cache import cache
 
 from codes.models import Code, PayerNote
+from codes.pages import squeezed
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,68 @@ def test_it_ranks_a_repeated_search_without_reading_the_codes_again(
     with django_assert_num_queries(1):  # the content revision only
         response = coder.get("/search?q=lumbar")
     assert b"/codes/64493/" in response.content
+
+
+def test_it_serves_a_visitor_without_a_session_the_kept_page_without_rendering_it(coder):
+    cache.clear()
+    first = coder.get("/codes/64490/")
+    again = coder.get("/codes/64490/")
+    assert first.templates and not again.templates
+    assert again.content.decode().count("Sign in") == first.content.decode().count("Sign in")
+    assert again["Content-Type"] == first["Content-Type"]
+    assert "Cookie" in again["Vary"] and "HX-Request" in again["Vary"]
+
+
+def test_it_never_shows_a_kept_page_to_someone_signed_in(coder, client, django_user_model):
+    anonymous = coder.get("/codes/64491/")
+    assert b"Signed in as" not in anonymous.content
+    client.force_login(django_user_model.objects.create_user("ana", password="x-long-pass-1"))
+    signed_in = client.get("/codes/64491/")
+    assert b"Signed in as ana" in signed_in.content
+    assert signed_in["ETag"] != anonymous["ETag"]
+    # The page the browser kept from before signing in is not confirmed as current.
+    stale = client.get("/codes/64491/", headers={"If-None-Match": anonymous["ETag"]})
+    assert stale.status_code == 200
+    assert b"Signed in as ana" in stale.content
+
+
+def test_it_gives_a_signed_out_visitor_the_anonymous_page_again(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("ana", password="x-long-pass-1"))
+    assert b"Signed in as ana" in client.get("/codes/64492/").content
+    client.logout()
+    client.cookies.clear()
+    page = client.get("/codes/64492/")
+    assert b"Signed in as" not in page.content
+    assert b"Sign in" in page.content
+
+
+def nonce_of(response) -> str:
+    return re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+
+
+def test_it_sends_a_kept_page_compressed_to_a_browser_that_accepts_gzip(coder):
+    plain = coder.get("/codes/64493/")
+    for _ in range(2):  # the first rendering, then the kept page
+        packed = coder.get("/codes/64493/", headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed["Vary"]
+        assert len(packed.content) < len(plain.content) / 4
+        text = gzip.decompress(packed.content)
+        assert nonce_of(packed).encode() in text
+        assert text.replace(nonce_of(packed).encode(), b"N") == plain.content.replace(
+            nonce_of(plain).encode(), b"N"
+        )
+    assert not plain.has_header("Content-Encoding")
+
+
+def test_it_never_compresses_a_page_for_someone_signed_in(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("ana", password="x-long-pass-1"))
+    page = client.get("/codes/64493/", headers={"Accept-Encoding": "gzip"})
+    assert not page.has_header("Content-Encoding")  # it holds a CSRF token: no BREACH
+    assert b"csrfmiddlewaretoken" in page.content
+
+
+def test_it_drops_the_templates_indentation_but_not_inside_pre_or_textarea():
+    kept = b"<pre>\n  x\n    y</pre><TEXTAREA>\n  z</TEXTAREA>"
+    html = b"<ul>\n    <li>\n      a</li>\n</ul>\n" + kept
+    assert squeezed(html) == b"<ul>\n<li>\na</li>\n</ul>\n" + kept
