@@ -4,7 +4,9 @@
    and `make serve` (scripts/serve.sh) on 127.0.0.1 with a random secret key.
 2. wrk, 50 connections, against /healthz (the floor: one trivial query), a code page, a search,
    the wizard API and a quiz question: requests per second, p50/p95/p99 latency, errors, and each
-   endpoint's cost relative to /healthz measured in the same run.
+   endpoint's cost relative to /healthz. Each endpoint is measured in rounds that alternate with
+   rounds of /healthz, and its ratio is taken against those: on a shared machine the speed
+   drifts, and a floor measured minutes earlier would skew the ratio.
 3. A mixed load test (bench/load.py): 50 simulated users for 60 s browsing pages and answering
    quiz questions, some answers sent twice; no 5xx allowed, and the answers stored in the
    database must equal the distinct answers sent.
@@ -23,6 +25,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TMP = ROOT / "bench" / "tmp"
 RESULTS = ROOT / "bench" / "results.md"
 REPORTER = ROOT / "bench" / "report.lua"
-CLIENT_HEADERS = ["-H", "X-Forwarded-Proto: https"]  # as the TLS-terminating load balancer sends
+CLIENT_HEADERS = [
+    *("-H", "X-Forwarded-Proto: https"),  # as the TLS-terminating load balancer sends
+    *("-H", "Accept-Encoding: gzip, deflate, br"),  # as every browser sends
+]
 
 # (name, path, goal: at most this many times the cost of /healthz, or None)
 ENDPOINTS = [
@@ -60,6 +66,8 @@ class Measure:
     p99: float = 0.0
     errors: int = 0
     note: str = ""
+    floor_requests: int = 0  # /healthz, in the rounds alongside this endpoint's
+    floor_seconds: float = 0.0
 
     @property
     def shown(self) -> str:
@@ -69,6 +77,11 @@ class Measure:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        """How many times fewer requests per second than /healthz in the rounds alongside."""
+        return (self.floor_requests / self.floor_seconds) / self.rps
 
 
 def free_port() -> int:
@@ -183,18 +196,36 @@ def wrk(binary: str, url: str, connections: int, seconds: int, cookie: str = "")
 
 
 def measure(
-    binary: str, server: Server, m: Measure, connections: int, seconds: int, cookie: str = ""
+    binary: str,
+    server: Server,
+    m: Measure,
+    connections: int,
+    seconds: int,
+    rounds: int,
+    cookie: str = "",
 ) -> Measure:
+    """`rounds` rounds of /healthz and the endpoint, `seconds` in all for each."""
     status = load.status_of(server.port, m.path, cookie)
     if status != 200:
         m.note = f"answered {status} before the run: not measured"
         return m
     wrk(binary, server.base + m.path, connections, 2, cookie)  # warm-up: caches, connections
-    figures = wrk(binary, server.base + m.path, connections, seconds, cookie)
-    m.requests = figures["requests"]
-    m.seconds = figures["duration_us"] / 1e6
-    m.p50, m.p95, m.p99 = (figures[k] / 1000 for k in ("p50_us", "p95_us", "p99_us"))
-    m.errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+    share = max(1, round(seconds / rounds))
+    latencies = []
+    for turn in range(rounds):
+        # /healthz goes first in one round and second in the next, so neither gains by its place.
+        runs = [("/healthz", ""), (m.path, cookie)]
+        runs = runs if turn % 2 == 0 else runs[::-1]
+        done = {path: wrk(binary, server.base + path, connections, share, c) for path, c in runs}
+        floor, figures = done["/healthz"], done[m.path]
+        m.floor_requests += floor["requests"]
+        m.floor_seconds += floor["duration_us"] / 1e6
+        m.requests += figures["requests"]
+        m.seconds += figures["duration_us"] / 1e6
+        m.errors += sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
+        latencies.append([figures[k] / 1000 for k in ("p50_us", "p95_us", "p99_us")])
+    # Each percentile: the median of the rounds' (wrk gives no histogram to merge).
+    m.p50, m.p95, m.p99 = (statistics.median(c) for c in zip(*latencies, strict=True))
     return m
 
 
@@ -213,7 +244,6 @@ def machine() -> str:
 
 
 def table(measures: list[Measure]) -> list[str]:
-    floor = measures[0].rps
     rows = [
         "| endpoint | path | req/s | p50 ms | p95 ms | p99 ms | errors | × /healthz | goal |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -222,7 +252,7 @@ def table(measures: list[Measure]) -> list[str]:
         if not m.requests:
             rows.append(f"| {m.name} | `{m.shown}` | – | – | – | – | – | – | {m.note} |")
             continue
-        ratio = floor / m.rps
+        ratio = m.ratio
         if m is measures[0]:
             goal = "the floor"
         elif m.goal is None:
@@ -238,7 +268,8 @@ def table(measures: list[Measure]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=10, help="per endpoint (default 10)")
+    parser.add_argument("--seconds", type=int, default=12, help="per endpoint (default 12)")
+    parser.add_argument("--rounds", type=int, default=4, help="per endpoint (default 4)")
     parser.add_argument("--connections", type=int, default=50, help="concurrent (default 50)")
     parser.add_argument("--mixed-seconds", type=int, default=60, help="mixed load (default 60)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
@@ -267,7 +298,7 @@ def main() -> None:
         for m in endpoints:
             print(f"wrk: {m.name} ({m.path}) ...", flush=True)
             cookie = quiz.cookie if quiz and m.path == quiz.question_path else ""
-            measure(binary, server, m, args.connections, args.seconds, cookie)
+            measure(binary, server, m, args.connections, args.seconds, args.rounds, cookie)
         print(f"mixed load: {args.connections} users for {args.mixed_seconds} s ...", flush=True)
         mixed = load.run(server, quiz, args.connections, args.mixed_seconds)
     finally:
@@ -288,10 +319,12 @@ def main() -> None:
         "production settings (DEBUG off, whitenoise, secure cookies), on 127.0.0.1.",
         f"- Database: {args.db} {database.version}, a throwaway one in bench/tmp/.",
         f"- Load: wrk, {args.connections} connections, {args.seconds} s per endpoint after a "
-        "2-s warm-up; requests carry `X-Forwarded-Proto: https` as from the load balancer; "
-        "a response slower than 5 s counts as an error.",
+        f"2-s warm-up, in {args.rounds} rounds; requests carry `X-Forwarded-Proto: https` as "
+        "from the load balancer and `Accept-Encoding: gzip, deflate, br` as from a browser; "
+        "a response slower than 5 s counts as an error. Latencies: the median of the rounds.",
         "- × /healthz: how many times fewer requests per second than /healthz (one trivial "
-        "query) in the same run: the cost of the page over the floor.",
+        "query), measured in rounds alternating with the endpoint's (/healthz first, then "
+        "second): the cost of the page over the floor.",
         "",
         *table(endpoints),
         "",
