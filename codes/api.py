@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from codes.models import Code, Relation
 
@@ -12,7 +12,7 @@ def json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
@@ -23,7 +23,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@require_safe
 def code_list(request: HttpRequest) -> JsonResponse:
     codes = Code.objects.for_listing().only("code", "summary", "region", "procedure", "add_on")
     data = [
@@ -39,7 +39,7 @@ def code_list(request: HttpRequest) -> JsonResponse:
     return JsonResponse(data, safe=False)
 
 
-@require_GET
+@require_safe
 def code_detail(request: HttpRequest, code: str) -> JsonResponse:
     found = Code.objects.with_details().filter(code=code.upper()).first()
     if found is None:

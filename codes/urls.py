@@ -5,6 +5,7 @@ from codes import views
 app_name = "codes"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("search", views.search, name="search"),
     path("codes/<str:code>/", views.code_page, name="code"),
     path("codes/<str:code>/<str:section>/", views.code_section, name="code-section"),

@@ -7,7 +7,9 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from codes.forms import CompareForm, SearchForm
@@ -43,7 +45,7 @@ def not_found(request: HttpRequest, message: str, query: str = "") -> HttpRespon
     return render(request, "codes/not_found.html", context, status=404)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def home(request: HttpRequest) -> HttpResponse:
@@ -60,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/home.html", cached(request, "home", build))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def search(request: HttpRequest) -> HttpResponse:
@@ -78,7 +80,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def code_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -100,7 +102,7 @@ def code_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "codes/code.html", content)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def code_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
@@ -127,7 +129,7 @@ def code_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
     return render(request, template, content)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def modifiers(request: HttpRequest) -> HttpResponse:
@@ -138,7 +140,7 @@ def modifiers(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/modifiers.html", cached(request, "modifiers", build))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def modifier_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -172,7 +174,7 @@ def modifier_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "codes/modifier.html", content)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def taxonomies(request: HttpRequest) -> HttpResponse:
@@ -186,7 +188,7 @@ def taxonomies(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/taxonomies.html", cached(request, "taxonomies", build))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def payers(request: HttpRequest) -> HttpResponse:
@@ -199,10 +201,13 @@ def payers(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/payers.html", cached(request, "payers", build))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug != slug.lower():  # /payers/Medicare/ as typed: the page is at /payers/medicare/
+        return redirect("codes:payer", slug=slug.lower(), permanent=True)
+
     def build() -> dict | None:
         notes = PayerNote.objects.published().select_related("source")
         notes = notes.prefetch_related(Prefetch("codes", queryset=Code.objects.for_listing()))
@@ -225,7 +230,7 @@ def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "codes/payer.html", content)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def sources(request: HttpRequest) -> HttpResponse:
@@ -236,7 +241,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/sources.html", cached(request, "sources", build))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def compare(request: HttpRequest) -> HttpResponse:
@@ -269,14 +274,14 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/compare.html", {"form": form, **content})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def cheatsheets(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/cheatsheets.html", {"families": FAMILIES})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional
 def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
@@ -301,3 +306,11 @@ def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
         }
 
     return render(request, "codes/cheatsheet.html", cached(request, f"cheatsheet:{family}", build))
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For clients that ask /favicon.ico without reading the page's icon link."""
+    response = redirect(static("img/favicon.svg"))
+    patch_cache_control(response, max_age=60 * 60 * 24)
+    return response

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
@@ -20,7 +20,7 @@ from codes.wizard_forms import ClaimForm, WizardForm
 TOO_MANY_PARAMETERS = "Too many parameters: describe one session with a few parameters."
 
 
-@require_GET
+@require_safe
 def api(request: HttpRequest) -> JsonResponse:
     """GET /api/wizard?procedure=…&joints=… -> the claim lines and warnings (no query)."""
     try:
@@ -32,7 +32,7 @@ def api(request: HttpRequest) -> JsonResponse:
     return JsonResponse({**form.result.as_dict(), "input": form.description()})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def page(request: HttpRequest) -> HttpResponse:
     """The wizard: the whole page, or for htmx the wizard fragment, at the step the URL asks.

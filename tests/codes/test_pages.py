@@ -517,3 +517,26 @@ def test_it_answers_unknown_things_with_a_helpful_404(coder, url, message):
     page = text(response)
     assert message in page
     assert 'action="/search"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/codes/64493/", "/search?q=MBB", "/healthz", "/wizard/"])
+def test_it_answers_a_head_request_like_a_get_without_the_body(coder, url):
+    response = coder.head(url)
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_it_sends_a_payer_typed_with_capitals_to_its_page(coder):
+    response = coder.get("/payers/Medicare/")
+    assert response.status_code == 301
+    assert response["Location"] == "/payers/medicare/"
+    assert coder.get("/payers/NoSuchPayer/", follow=True).status_code == 404
+
+
+def test_it_gives_every_page_an_icon(coder):
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', coder.get("/").content.decode())
+    assert icon and icon.group(1).endswith(".svg")
+    assert Path(settings.BASE_DIR, "static/img/favicon.svg").is_file()
+    asked = coder.get("/favicon.ico")
+    assert asked.status_code == 302
+    assert asked["Location"] == icon.group(1)
