@@ -96,6 +96,28 @@ def test_it_picks_joints_on_the_spine_diagram(page):
     expect(page.get_by_label("Claim lines")).to_have_value(expected_claim())
 
 
+def test_it_keeps_every_side_picked_on_the_diagram_in_quick_succession(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy")
+    names = ["L4-L5 left", "L4-L5 right", "L5-S1 right"]
+    links = [page.get_by_role("link", name=f"{n}, not treated: add") for n in names]
+    links = [link.element_handle() for link in links]
+    # All three before the first answer can come back.
+    page.evaluate("links => links.forEach(link => link.click())", links)
+    for name in names:
+        expect(page.get_by_role("link", name=f"{name}, treated: remove")).to_be_visible()
+    expect(page.get_by_role("combobox", name="L4-L5", exact=True)).to_have_value("B")
+    expect(page.get_by_role("combobox", name="L5-S1", exact=True)).to_have_value("R")
+    expect(page).to_have_url(re.compile("L4-L5"))
+
+
+def test_it_picks_a_side_on_the_diagram_with_the_keyboard(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy")
+    page.get_by_role("link", name="L3-L4 right, not treated: add").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="L3-L4 right, treated: remove")).to_be_focused()
+    expect(page.get_by_role("combobox", name="L3-L4", exact=True)).to_have_value("R")
+
+
 def test_it_says_what_is_missing_when_a_step_comes_without_its_answer(no_js_page):
     response = no_js_page.goto("/wizard/?answered=procedure")
     assert response.status == 400
