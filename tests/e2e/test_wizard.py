@@ -124,3 +124,15 @@ def test_it_says_what_is_missing_when_a_step_comes_without_its_answer(no_js_page
     expect(no_js_page.get_by_role("alert")).to_contain_text("Choose the procedure")
     no_js_page.get_by_label("Radiofrequency ablation", exact=True).check()
     next_step(no_js_page, "imaging guidance")
+
+
+def test_it_shows_a_step_s_message_in_place_in_development_too(page, settings):
+    settings.DEBUG = True  # `make run`: django-htmx adds its debug script
+    page.goto("/wizard/")
+    expect(page.locator("script[data-debug]")).to_have_count(1)
+    # Past the browser's own check, as from an older browser: the server answers 400.
+    page.evaluate("document.querySelectorAll('[required]').forEach(e => e.required = false)")
+    with page.expect_response(lambda r: r.status == 400):
+        page.get_by_role("button", name="Next").last.click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose the procedure")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # still the whole page
