@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 
@@ -66,12 +67,14 @@ BUILD = _build_fingerprint()
 class ContentState:
     number: int
     changed_at: str
+    day: str
 
     @property
     def revision(self) -> str:
         """The number and the time of the last change: a revision number that goes back (a
-        restored database, a rolled-back transaction) never meets a page cached for it before."""
-        return f"{self.number}.{self.changed_at}"
+        restored database, a rolled-back transaction) never meets a page cached for it before.
+        And the day: a payer note's review falls overdue at midnight, with no change."""
+        return f"{self.number}.{self.changed_at}.{self.day}"
 
 
 REVISION_SQL = f"SELECT number, changed_at FROM {Revision._meta.db_table} WHERE id = 1"  # noqa: S608 - a constant
@@ -85,12 +88,10 @@ def content_state(request: HttpRequest) -> ContentState:
         with connection.cursor() as cursor:
             cursor.execute(REVISION_SQL)
             row = cursor.fetchone()
+        number, changed_at = row or (0, "")
+        day = timezone.localdate().strftime("%Y%m%d")
         # The time as the driver gives it (a datetime or text), reduced to its digits for keys.
-        state = (
-            ContentState(row[0], "".join(filter(str.isdigit, str(row[1]))))
-            if row
-            else ContentState(0, "")
-        )
+        state = ContentState(number, "".join(filter(str.isdigit, str(changed_at))), day)
         request._content_state = state
     return state
 

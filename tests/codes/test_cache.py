@@ -2,9 +2,11 @@
 
 import gzip
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from codes.models import Code, PayerNote
 from codes.pages import squeezed
@@ -195,3 +197,20 @@ def test_it_drops_the_templates_indentation_but_not_inside_pre_or_textarea():
     kept = b"<pre>\n  x\n    y</pre><TEXTAREA>\n  z</TEXTAREA>"
     html = b"<ul>\n    <li>\n      a</li>\n</ul>\n" + kept
     assert squeezed(html) == b"<ul>\n<li>\na</li>\n</ul>\n" + kept
+
+
+def test_it_flags_a_review_that_falls_overdue_overnight_on_a_kept_page(coder, note, monkeypatch):
+    note.last_reviewed = PayerNote.review_cutoff()  # overdue from tomorrow
+    note.save()
+    marker = f'id="note-{note.key}"'
+
+    def overdue(html: str) -> bool:
+        return "Review overdue" in re.search(rf"{marker}.*?</article>", html, re.S).group(0)
+
+    today = coder.get("/codes/64493/")
+    assert not overdue(today.content.decode())
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    assert overdue(coder.get("/codes/64493/").content.decode())
+    again = coder.get("/codes/64493/", headers={"If-None-Match": today["ETag"]})
+    assert again.status_code == 200
