@@ -4,9 +4,10 @@
    and `make serve` (scripts/serve.sh) on 127.0.0.1 with a random secret key.
 2. wrk, 50 connections, against /healthz (the floor: one trivial query), a code page, a search,
    the wizard API and a quiz question: requests per second, p50/p95/p99 latency, errors, and each
-   endpoint's cost relative to /healthz. Each endpoint is measured in rounds that alternate with
-   rounds of /healthz, and its ratio is taken against those: on a shared machine the speed
-   drifts, and a floor measured minutes earlier would skew the ratio.
+   endpoint's cost relative to /healthz. Each endpoint is measured in short rounds that alternate
+   with rounds of /healthz, and its ratio is the median of the rounds' ratios: on a shared
+   machine the speed swings by half within seconds, and a floor measured minutes earlier (or
+   one slow round) would skew the ratio.
 3. A mixed load test (bench/load.py): 50 simulated users for 60 s browsing pages and answering
    quiz questions, some answers sent twice; no 5xx allowed, and the answers stored in the
    database must equal the distinct answers sent.
@@ -29,7 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,8 +67,7 @@ class Measure:
     p99: float = 0.0
     errors: int = 0
     note: str = ""
-    floor_requests: int = 0  # /healthz, in the rounds alongside this endpoint's
-    floor_seconds: float = 0.0
+    ratios: list[float] = field(default_factory=list)  # /healthz's req/s over this one's, per round
 
     @property
     def shown(self) -> str:
@@ -80,8 +80,9 @@ class Measure:
 
     @property
     def ratio(self) -> float:
-        """How many times fewer requests per second than /healthz in the rounds alongside."""
-        return (self.floor_requests / self.floor_seconds) / self.rps
+        """How many times fewer requests per second than /healthz: the median over the rounds,
+        each against the /healthz round run next to it."""
+        return statistics.median(self.ratios) if self.ratios else 1.0
 
 
 def free_port() -> int:
@@ -218,8 +219,9 @@ def measure(
         runs = runs if turn % 2 == 0 else runs[::-1]
         done = {path: wrk(binary, server.base + path, connections, share, c) for path, c in runs}
         floor, figures = done["/healthz"], done[m.path]
-        m.floor_requests += floor["requests"]
-        m.floor_seconds += floor["duration_us"] / 1e6
+        if figures["requests"]:
+            rps = figures["requests"] / figures["duration_us"]
+            m.ratios.append(floor["requests"] / floor["duration_us"] / rps)
         m.requests += figures["requests"]
         m.seconds += figures["duration_us"] / 1e6
         m.errors += sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
@@ -269,7 +271,7 @@ def table(measures: list[Measure]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=12, help="per endpoint (default 12)")
-    parser.add_argument("--rounds", type=int, default=4, help="per endpoint (default 4)")
+    parser.add_argument("--rounds", type=int, default=12, help="per endpoint (default 12)")
     parser.add_argument("--connections", type=int, default=50, help="concurrent (default 50)")
     parser.add_argument("--mixed-seconds", type=int, default=60, help="mixed load (default 60)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
@@ -323,8 +325,9 @@ def main() -> None:
         "from the load balancer and `Accept-Encoding: gzip, deflate, br` as from a browser; "
         "a response slower than 5 s counts as an error. Latencies: the median of the rounds.",
         "- × /healthz: how many times fewer requests per second than /healthz (one trivial "
-        "query), measured in rounds alternating with the endpoint's (/healthz first, then "
-        "second): the cost of the page over the floor.",
+        "query): the median over the rounds of the ratio to the /healthz round run next to "
+        "it (before it in one round, after it in the next). The cost of the page over the "
+        "floor.",
         "",
         *table(endpoints),
         "",

@@ -169,8 +169,11 @@ class KeptPage:
 
     def gzip(self, nonce: bytes) -> bytes:
         stored = b"\x00" + struct.pack("<HH", len(nonce), len(nonce) ^ 0xFFFF) + nonce
-        text = self.text(nonce)
-        trailer = struct.pack("<II", zlib.crc32(text), len(text) & 0xFFFFFFFF)
+        crc = zlib.crc32(self.pieces[0])
+        for piece in self.pieces[1:]:
+            crc = zlib.crc32(piece, zlib.crc32(nonce, crc))
+        size = sum(map(len, self.pieces)) + len(nonce) * (len(self.pieces) - 1)
+        trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
         return GZIP_HEADER + stored.join(self.deflated) + LAST_BLOCK + trailer
 
 

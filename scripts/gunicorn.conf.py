@@ -15,6 +15,9 @@ graceful_timeout = 20
 # Recycle workers now and then, staggered, so that no slow leak lives forever.
 max_requests = 10000
 max_requests_jitter = 1000
+# Load the app once in the master: a recycled worker is a fork, ready at once, instead of a
+# second of importing Django on a core that is serving (and workers share the loaded code).
+preload_app = True
 # X-Forwarded-Proto (the load balancer terminates TLS) is trusted from these addresses only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # No control socket: it lives at one path per user, which several instances would share.
