@@ -124,24 +124,26 @@ def whole_page_key(request: HttpRequest) -> str | None:
 
 def kept_page(request: HttpRequest, key: str) -> HttpResponse | None:
     kept = cache.get(key)
-    if kept is None:
-        return None
-    page, headers = kept
+    return None if kept is None else kept_response(request, *kept)
+
+
+def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
+    """Keep a page that is the same for every visitor without a session (not one that set a
+    cookie or holds a CSRF token), and answer with it as kept."""
+    if response.streaming or response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return response
+    nonce = get_nonce(request)  # in the page only if rendering asked for it
+    page = KeptPage.of(squeezed(response.content), str(nonce).encode() if nonce else None)
+    kept = (page, dict(response.headers))
+    cache.set(key, kept, PAGE_CACHE_SECONDS)
+    return kept_response(request, *kept)
+
+
+def kept_response(request: HttpRequest, page: "KeptPage", headers: dict) -> HttpResponse:
     nonce = str(get_nonce(request)).encode()  # a fresh one, also in this response's CSP header
     if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
         return HttpResponse(page.gzip(nonce), headers={**headers, "Content-Encoding": "gzip"})
     return HttpResponse(page.text(nonce), headers=headers)
-
-
-def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> bool:
-    """Keep a page that is the same for every visitor without a session (not one that set a
-    cookie or holds a CSRF token). Says whether it did."""
-    if response.streaming or response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        return False
-    nonce = get_nonce(request)
-    page = KeptPage.of(squeezed(response.content), str(nonce).encode() if nonce else None)
-    cache.set(key, (page, dict(response.headers)), PAGE_CACHE_SECONDS)
-    return True
 
 
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -210,8 +212,8 @@ def conditional(view: Callable) -> Callable:
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200:
                     return response
-                if key and keep_page(request, key, response):
-                    response = kept_page(request, key) or response
+                if key:
+                    response = keep_page(request, key, response)
         response.headers["ETag"] = etag
         patch_cache_control(response, no_cache=True)
         patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
