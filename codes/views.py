@@ -15,7 +15,6 @@ from django.views.decorators.vary import vary_on_headers
 from codes.forms import CompareForm, SearchForm
 from codes.models import (
     Code,
-    Dataset,
     Modifier,
     ModifierGuidance,
     Payer,
@@ -298,7 +297,6 @@ def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
             "sheets": sheets,
             "glance": glance(sheet.code for sheet in sheets),
             "digest": digest(sheets),
-            "dataset": Dataset.objects.order_by("-pk").first(),
         }
         return {
             "title": chosen.title,
