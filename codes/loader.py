@@ -26,12 +26,13 @@ from codes.models import (
     Misconception,
     Modifier,
     ModifierGuidance,
+    NoteTopic,
     Payer,
-    PayerNote,
     Relation,
     Rule,
     Source,
     Taxonomy,
+    payer_note_model,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -430,7 +431,7 @@ def read(data_dir: Path) -> dict:
                 "key": r.get("key"),
                 "payer": payer,
                 "codes": code_list(r, required=False),
-                "topic": r.choice("topic", PayerNote.Topic.choices),
+                "topic": r.choice("topic", NoteTopic.choices),
                 "text": r.get("text"),
                 "source": one_source(r),
                 "url": url,
@@ -645,30 +646,8 @@ def write_note(report: Report, row: dict, payer, source, codes: list) -> None:
         "effective_date": row["effective_date"],
         "last_reviewed": row["last_reviewed"],
     }
-    note = PayerNote.objects.filter(key=row["key"]).select_related("payer", "source").first()
-    if note is not None and note.fingerprint() != note.loaded_fingerprint:
-        report.count("payer notes", "kept")
-        return
-    wanted = PayerNote(key=row["key"], status=PayerNote.Status.PUBLISHED, **fields)
-    wanted_fingerprint = wanted.fingerprint([c.code for c in codes])
-    if note is not None and note.loaded_fingerprint == wanted_fingerprint:
-        report.count("payer notes", "unchanged")
-        return
-    if note is None:
-        note = wanted
-        note.loaded_fingerprint = wanted_fingerprint
-        note.save()
-        note.codes.set(codes)
-        report.count("payer notes", "created")
-    else:
-        for name, value in fields.items():
-            setattr(note, name, value)
-        note.status = PayerNote.Status.PUBLISHED
-        note.loaded_fingerprint = wanted_fingerprint
-        note.version += 1
-        note.save()
-        note.codes.set(codes)
-        report.count("payer notes", "updated")
+    outcome = payer_note_model().objects.load(row["key"], fields, codes)
+    report.count("payer notes", outcome)
 
 
 def _without(row: dict, *keys: str) -> dict:

@@ -37,8 +37,8 @@ from codes.models import (
     DiagnosisLink,
     Modifier,
     ModifierGuidance,
+    NoteTopic,
     Payer,
-    PayerNote,
     Relation,
     Revision,
     Source,
@@ -246,7 +246,7 @@ def cached(request: HttpRequest, name: str, build: Callable[[], dict | None]) ->
 
 LEVEL_ORDER = [choice for choice, _ in Code.Level.choices]
 RELATION_ORDER = [choice for choice, _ in Relation.Type.choices]
-TOPIC_ORDER = [choice for choice, _ in PayerNote.Topic.choices]
+TOPIC_ORDER = [choice for choice, _ in NoteTopic.choices]
 SEQUENCE_TYPES = {Relation.Type.ADD_ON_OF, Relation.Type.NEXT_LEVEL}
 
 EXTRA_LABELS = {
@@ -273,7 +273,7 @@ class ModifierEntry:
 @dataclass
 class PayerEntry:
     payer: Payer
-    notes: list[PayerNote]
+    notes: list
 
 
 @dataclass
@@ -561,7 +561,7 @@ def cited_fact(citation: Citation) -> CitedFact:
         case "payer":
             return CitedFact(b, reverse("codes:payer", args=[a]))
         case "note":
-            topic = PayerNote.Topic(b).label if b in PayerNote.Topic.values else b
+            topic = NoteTopic(b).label if b in NoteTopic.values else b
             return CitedFact(f"{c}: {topic}", reverse("codes:payer", args=[a]) + f"#topic-{b}")
         case _:  # rule, correction, found_in
             return CitedFact(b)

@@ -17,10 +17,11 @@ from codes.models import (
     Code,
     Modifier,
     ModifierGuidance,
+    NoteTopic,
     Payer,
-    PayerNote,
     Source,
     Taxonomy,
+    published_payer_notes,
 )
 from codes.pages import (
     CODE_SECTIONS,
@@ -192,7 +193,7 @@ def taxonomies(request: HttpRequest) -> HttpResponse:
 @conditional
 def payers(request: HttpRequest) -> HttpResponse:
     def build() -> dict:
-        published = Q(notes__status=PayerNote.Status.PUBLISHED)
+        published = Q(notes__status="published")
         rows = Payer.objects.annotate(note_count=Count("notes", filter=published))
         context = {"payers": rows.prefetch_related("sources")}
         return {"content_html": render_to_string("codes/payers.html#content", context, request)}
@@ -208,7 +209,7 @@ def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("codes:payer", slug=slug.lower(), permanent=True)
 
     def build() -> dict | None:
-        notes = PayerNote.objects.published().select_related("source")
+        notes = published_payer_notes().select_related("source")
         notes = notes.prefetch_related(Prefetch("codes", queryset=Code.objects.for_listing()))
         payer = (
             Payer.objects.filter(slug=slug)
@@ -217,7 +218,7 @@ def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if payer is None:
             return None
-        context = {"payer": payer, "topics": PayerNote.Topic}
+        context = {"payer": payer, "topics": NoteTopic}
         return {
             "title": payer.name,
             "content_html": render_to_string("codes/payer.html#content", context, request),

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "codes",
+    "coding",
+    "notes",
     "quiz",
 ]
 

@@ -14,7 +14,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("wizard/", include("codes.wizard_urls")),
+    path("", include("coding.urls")),
     path("quiz/", include("quiz.urls")),
     path("", include("codes.urls")),
 ]

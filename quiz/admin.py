@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from codes.coding_rules import InvalidInput
+from coding.engine import InvalidInput
 from quiz.models import Answer, Attempt, Option, Question, Quiz, QuizQuestion, Tag, TrainingSession
 
 

@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from quiz.claims import ClaimError, parse_claim
+from coding.claims import ClaimError, parse_claim
 from quiz.models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,

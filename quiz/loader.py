@@ -16,9 +16,9 @@ from pathlib import Path
 from django.db import transaction
 
 from codes import icd
-from codes.coding_rules import FORMATS, GUIDANCES, INTENTS, PROCEDURES, InvalidInput
 from codes.loader import Report, sync
 from codes.models import Code, Misconception, Rule, Source, Taxonomy
+from coding.engine import FORMATS, GUIDANCES, INTENTS, PROCEDURES, InvalidInput
 from quiz.models import RESERVED_SLUGS, Option, Question, Quiz, QuizQuestion, Tag
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -23,9 +23,9 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from codes.coding_rules import GUIDANCES, INTENTS, InvalidInput, code_claim, parse_entries
 from codes.models import Code, Misconception, Rule, Source
-from quiz import scoring
+from coding import scoring
+from coding.engine import GUIDANCES, INTENTS, InvalidInput, code_claim, parse_entries
 
 TRAINERS_GROUP = "Trainers"
 
@@ -211,7 +211,7 @@ class Question(models.Model):
             )
 
     def mark(self, response: AnswerInput) -> Marked:
-        """Score a validated response (see quiz/scoring.py for the rules)."""
+        """Score a validated response (see coding/scoring.py for the rules)."""
         if self.is_claim:
             mark = scoring.score_claim(self.expected_lines, response.lines)
             tags = list(self.tags) if mark.score < 1 else []

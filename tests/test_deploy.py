@@ -223,7 +223,7 @@ def test_it_shows_an_edit_on_every_app_server_of_a_deployment(server, second_ser
 
     # An editor's change, as the admin would save it, through the shared database.
     edit = (
-        "from codes.models import PayerNote; "
+        "from notes.models import PayerNote; "
         "note = PayerNote.objects.published().filter(codes__code='64493').first(); "
         f"note.text += '\\n\\n{marker}.'; note.save()"
     )

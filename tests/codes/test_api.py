@@ -150,7 +150,7 @@ def test_it_flags_a_note_not_reviewed_for_twelve_months(coder):
 
     from django.utils import timezone
 
-    from codes.models import PayerNote
+    from notes.models import PayerNote
 
     note = PayerNote.objects.filter(codes__code="64493", payer__slug="aetna").first()
     note.last_reviewed = timezone.localdate() - timedelta(days=400)

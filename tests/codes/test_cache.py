@@ -8,8 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from codes.models import Code, PayerNote
+from codes.models import Code
 from codes.pages import squeezed
+from notes.models import PayerNote
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from codes.loader import DATA_DIR
-from codes.models import Code, Misconception, PayerNote, Relation
+from codes.models import Code, Misconception, Relation
+from notes.models import PayerNote
 
 pytestmark = pytest.mark.django_db
 

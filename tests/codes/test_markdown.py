@@ -9,8 +9,8 @@ from django.template import Context, Template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codes.models import PayerNote
 from codes.templatetags.facet import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from notes.models import PayerNote
 
 ATTACKS = [
     "<script>alert(1)</script>",

@@ -11,8 +11,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from codes.models import Code, Misconception, Modifier, Payer, PayerNote, Rule, Source
+from codes.models import Code, Misconception, Modifier, Payer, Rule, Source
 from codes.pages import CODE_SECTIONS, FAMILIES
+from notes.models import PayerNote
 
 pytestmark = pytest.mark.django_db
 

@@ -81,7 +81,7 @@ def test_it_has_no_serious_accessibility_violation_on_the_unknown_code_page(page
 def test_it_has_no_serious_accessibility_violation_in_the_payer_note_editor(page):
     make_user("edith", groups=("Payer note editors",), staff=True)
     sign_in(page, "edith")
-    page.goto("/admin/codes/payernote/")
+    page.goto("/admin/notes/payernote/")
     assert layout_and_accessibility_problems(page) == []
     page.locator("#result_list tbody a").first.click()
     expect(page.locator("[name=text]")).to_be_visible()

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from codes.models import PayerNote
+from notes.models import PayerNote
 from tests.e2e.conftest import make_user, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -24,9 +24,9 @@ def test_it_shows_a_coder_the_payer_note_an_editor_changed(page, new_context):
 
     make_user("edith", groups=(EDITORS,), staff=True)
     sign_in(page, "edith")
-    page.goto("/admin/codes/payernote/")
+    page.goto("/admin/notes/payernote/")
     page.get_by_role("link", name=note.key, exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/admin/codes/payernote/{note.pk}/change/$"))
+    expect(page).to_have_url(re.compile(rf"/admin/notes/payernote/{note.pk}/change/$"))
     text = page.locator("[name=text]")
     text.fill(f"{note.text}\n\n{addition}")
     page.locator("[name=change_reason]").fill("Payer bulletin of this quarter")

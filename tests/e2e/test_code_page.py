@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from codes.models import Payer, PayerNote
+from codes.models import Payer
+from notes.models import PayerNote
 
 pytestmark = pytest.mark.e2e
 

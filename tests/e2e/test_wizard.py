@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from codes.coding_rules import code_claim
+from coding.engine import code_claim
 
 pytestmark = pytest.mark.e2e
 

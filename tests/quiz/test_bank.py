@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from codes.models import Misconception, Rule
-from quiz.claims import parse_claim
+from coding.claims import parse_claim
 from quiz.loader import DATA_DIR
 from quiz.models import AnswerInput, Question, Quiz, Tag
 

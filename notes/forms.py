@@ -1,0 +1,125 @@
+"""Forms of the back office (Django admin) for payer notes."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import normalize_newlines
+
+from notes.models import EditConflict, PayerNote
+
+
+class TextField(forms.CharField):
+    """Text whose line breaks are stored as the dataset writes them (browsers send CRLF), so
+    opening and saving a note unchanged changes nothing."""
+
+    def to_python(self, value):
+        return normalize_newlines(super().to_python(value))
+
+
+class PayerNoteAdminForm(forms.ModelForm):
+    """The payer note change form. It carries the version it was opened with, so a save based
+    on an older version is refused instead of overwriting someone else's change."""
+
+    opened_version = forms.CharField(required=False, widget=forms.HiddenInput)
+    mark_reviewed = forms.BooleanField(
+        required=False,
+        label="Mark reviewed today",
+        help_text="On save, sets “last reviewed” to today and you as the reviewer.",
+    )
+    change_reason = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Reason for the change",
+        help_text="Optional; kept in the note's history (e.g. “Aetna CPB revised 2026-01”).",
+    )
+
+    class Meta:
+        model = PayerNote
+        fields = [
+            "key",
+            "payer",
+            "topic",
+            "codes",
+            "status",
+            "text",
+            "source",
+            "url",
+            "confidence",
+            "effective_date",
+            "last_reviewed",
+        ]
+        widgets = {"codes": forms.CheckboxSelectMultiple}
+        field_classes = {"text": TextField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict: EditConflict | None = None
+        self.damaged = False
+        self.opened: int | None = None
+        if self.instance.pk is None:
+            if "status" in self.fields:
+                # New notes start as drafts: nothing goes public before it is published.
+                self.fields["status"].initial = PayerNote.Status.DRAFT
+        else:
+            self.fields["opened_version"].initial = str(self.instance.version)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            self.check_version()
+        return cleaned
+
+    def check_version(self) -> None:
+        """Refuse the save when the note changed since this form was opened (or the form
+        lost its version): the editor sees who changed what, and nothing is written."""
+        raw = self.data.get(self.add_prefix("opened_version"), "")
+        try:
+            opened = int(raw)
+        except (TypeError, ValueError):
+            opened = 0
+        if opened < 1 or opened > self.instance.version:
+            self.damaged = True
+            raise ValidationError(
+                "This form does not say which version of the note it was opened with (it is "
+                "damaged or from an old page). Nothing was saved: reload the note and make "
+                "your change again.",
+                code="damaged",
+            )
+        self.opened = opened
+        if opened != self.instance.version:
+            self.conflict = self.instance.conflict_since(opened)
+            raise ValidationError(
+                f"Not saved: {self.conflict} Their change is shown below. Your text is still "
+                "in the form: copy what you need, reload the note, and make your change on "
+                "top of theirs.",
+                code="conflict",
+            )
+
+
+class CompareForm(forms.Form):
+    """Two versions (history records) of one note to compare: `old` against `new`."""
+
+    old = forms.ModelChoiceField(queryset=None, label="Older version")
+    new = forms.ModelChoiceField(queryset=None, label="Newer version")
+
+    def __init__(self, records, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("old", "new"):
+            self.fields[name].queryset = records
+            self.fields[name].label_from_instance = version_label
+            self.fields[name].error_messages["invalid_choice"] = (
+                "That is not a version of this note; choose one from the list."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        old, new = cleaned.get("old"), cleaned.get("new")
+        if old and new and old.history_date > new.history_date:
+            cleaned["old"], cleaned["new"] = new, old
+        return cleaned
+
+
+def version_label(record) -> str:
+    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+    who = record.history_user or "no user recorded"
+    return f"Version {record.version} · {when} · {who}"
