@@ -1,6 +1,7 @@
 """make bench: FacetCoder under gunicorn with production settings, on loopback, under load.
 
-1. A throwaway database in bench/tmp/ (PostgreSQL by default, BENCH_DB=sqlite for a SQLite file),
+1. A throwaway database: a PostgreSQL server in a temporary directory (the default), or with
+   BENCH_DB=sqlite a SQLite file in bench/tmp/,
    and `make serve` (scripts/serve.sh) on 127.0.0.1 with a random secret key.
 2. wrk, 50 connections, against /healthz (the floor: one trivial query), a code page, a search,
    the wizard API and a quiz question: requests per second, p50/p95/p99 latency, errors, and each
@@ -29,6 +30,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,15 +104,23 @@ class Database:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.dir = TMP / "pg"
         if kind == "postgresql":
-            url = subprocess.run(
+            # Outside the checkout, as the test suite's server: run as root, the server runs as
+            # the "postgres" user, who may not enter a private directory holding the checkout.
+            self.dir = Path(tempfile.mkdtemp(prefix="facetcoder-bench-pg."))
+            started = subprocess.run(
                 [ROOT / "scripts" / "postgres.sh", "start", self.dir],
                 env={**os.environ, "PG_DURABLE": "1"},
-                check=True,
                 capture_output=True,
                 text=True,
-            ).stdout.strip()
+            )
+            if started.returncode != 0:
+                shutil.rmtree(self.dir, ignore_errors=True)
+                raise SystemExit(
+                    "The benchmark's PostgreSQL server did not start "
+                    f"(BENCH_DB=sqlite make bench runs without one):\n{started.stderr.strip()}"
+                )
+            url = started.stdout.strip()
             self.url = url
             self.version = subprocess.run(
                 ["psql", url, "-Atc", "show server_version"], capture_output=True, text=True
@@ -319,7 +329,7 @@ def main() -> None:
         "on the machine lowers every figure, the ratios less so.",
         f"- Server: gunicorn (gthread), {args.workers} workers × {args.threads} threads, "
         "production settings (DEBUG off, whitenoise, secure cookies), on 127.0.0.1.",
-        f"- Database: {args.db} {database.version}, a throwaway one in bench/tmp/.",
+        f"- Database: {args.db} {database.version}, a throwaway one.",
         f"- Load: wrk, {args.connections} connections, {args.seconds} s per endpoint after a "
         f"2-s warm-up, in {args.rounds} rounds; requests carry `X-Forwarded-Proto: https` as "
         "from the load balancer and `Accept-Encoding: gzip, deflate, br` as from a browser; "

@@ -4,7 +4,14 @@ a transaction that is rolled back, so each sees the dataset as shipped."""
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+
+
+def pytest_configure(config):
+    # Hashing a password the production way takes a good part of a second; tests that sign
+    # people in would spend most of their time there.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
