@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TMP = ROOT / "bench" / "tmp"
 RESULTS = ROOT / "bench" / "results.md"
 REPORTER = ROOT / "bench" / "report.lua"
+ANSWERER = ROOT / "bench" / "answer.lua"
 CLIENT_HEADERS = [
     *("-H", "X-Forwarded-Proto: https"),  # as the TLS-terminating load balancer sends
     *("-H", "Accept-Encoding: gzip, deflate, br"),  # as every browser sends
@@ -51,7 +52,7 @@ CLIENT_HEADERS = [
 # (name, path, goal: at most this many times the cost of /healthz, or None)
 ENDPOINTS = [
     ("/healthz", "/healthz", None),
-    ("code page", "/codes/64493/", 2.0),
+    ("code page", "/codes/64493/", 3.0),
     ("search", "/search?q=lumbar", 3.0),
     ("wizard API", "/api/wizard?procedure=injection&joints=L4-L5:B,L5-S1:R", 3.0),
 ]
@@ -192,18 +193,70 @@ class Server:
         self.log.close()
 
 
-def wrk(binary: str, url: str, connections: int, seconds: int, cookie: str = "") -> dict:
-    headers = CLIENT_HEADERS + (["-H", f"Cookie: {cookie}"] if cookie else [])
+def wrk(
+    binary: str, url: str, connections: int, seconds: int, cookie: str = "", answers=None
+) -> dict:
+    """One wrk run. With `answers` (an Answers), POSTs quiz answers instead of GETs."""
+    headers = CLIENT_HEADERS + (["-H", f"Cookie: {cookie}"] if cookie and not answers else [])
+    script = ["-s", ANSWERER] if answers else ["-s", REPORTER]
+    arguments = ["--", *answers.arguments()] if answers else []
     result = subprocess.run(
         [binary, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
-        + ["-s", REPORTER]
+        + script
         + headers
-        + [url],
+        + [url]
+        + arguments,
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "BENCH_REPORTER": str(REPORTER)},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# Attempts made for the answer POSTs, each answered once; past them, answers are resends.
+ANSWER_ATTEMPTS = 8000
+PREPARE_ANSWERS = """
+from quiz.models import Attempt, Question, Quiz
+owner = Attempt.objects.get(pk="{attempt}").owner_token
+for quiz in Quiz.objects.filter(kind=Quiz.Kind.TOPIC, time_limit__isnull=True):
+    ids = quiz.question_ids()
+    if ids and Question.objects.get(pk=ids[0]).kind == Question.Kind.CLAIM:
+        break
+else:
+    raise SystemExit("no untimed topic quiz starts with a claim question")
+made = Attempt.objects.bulk_create(
+    Attempt(quiz=quiz, mode="practice", owner_token=owner, question_ids=ids,
+            pass_mark=quiz.pass_mark, time_limit=None)
+    for _ in range({count})
+)
+print("\\n".join(attempt.question_url(1) for attempt in made))
+"""
+
+
+@dataclass
+class Answers:
+    """Quiz answer POSTs for wrk: the question paths of fresh attempts of one browser."""
+
+    paths: Path
+    cookie: str
+    csrf: str
+    origin: str
+
+    @classmethod
+    def prepare(cls, server: "Server", quiz: "load.QuizPlan", count: int) -> "Answers":
+        attempt = quiz.question_path.strip("/").split("/")[2]
+        code = PREPARE_ANSWERS.format(attempt=attempt, count=count)
+        paths = TMP / "answer-paths.txt"
+        paths.write_text(server.manage("shell", "-v", "0", "-c", code))
+        csrf = dict(pair.split("=", 1) for pair in quiz.cookie.split("; "))["csrftoken"]
+        return cls(paths, quiz.cookie, csrf, f"https://127.0.0.1:{server.port}")
+
+    def first(self) -> str:
+        return self.paths.read_text().split("\n", 1)[0]
+
+    def arguments(self) -> list[str]:
+        return [str(self.paths), self.cookie, self.csrf, self.origin]
 
 
 def measure(
@@ -214,20 +267,32 @@ def measure(
     seconds: int,
     rounds: int,
     cookie: str = "",
+    answers: "Answers | None" = None,
 ) -> Measure:
     """`rounds` rounds of /healthz and the endpoint, `seconds` in all for each."""
-    status = load.status_of(server.port, m.path, cookie)
-    if status != 200:
-        m.note = f"answered {status} before the run: not measured"
-        return m
-    wrk(binary, server.base + m.path, connections, 2, cookie)  # warm-up: caches, connections
+    if answers is None:
+        status = load.status_of(server.port, m.path, cookie)
+        if status != 200:
+            m.note = f"answered {status} before the run: not measured"
+            return m
+        wrk(binary, server.base + m.path, connections, 2, cookie)  # warm-up: caches, connections
     share = max(1, round(seconds / rounds))
     latencies = []
     for turn in range(rounds):
         # /healthz goes first in one round and second in the next, so neither gains by its place.
         runs = [("/healthz", ""), (m.path, cookie)]
         runs = runs if turn % 2 == 0 else runs[::-1]
-        done = {path: wrk(binary, server.base + path, connections, share, c) for path, c in runs}
+        done = {
+            path: wrk(
+                binary,
+                server.base + path,
+                connections,
+                share,
+                c,
+                answers if path == m.path else None,
+            )
+            for path, c in runs
+        }
         floor, figures = done["/healthz"], done[m.path]
         if figures["requests"]:
             rps = figures["requests"] / figures["duration_us"]
@@ -305,12 +370,16 @@ def main() -> None:
         server = Server(database, args.workers, args.threads)
         quiz = load.QuizPlan.prepare(server)
         endpoints = [Measure(*e) for e in ENDPOINTS]
+        answers = None
         if quiz:
-            endpoints.append(Measure("quiz question", quiz.question_path, None))
+            endpoints.append(Measure("quiz question", quiz.question_path, 4.0))
+            answers = Answers.prepare(server, quiz, ANSWER_ATTEMPTS)
+            endpoints.append(Measure("quiz answer POST", answers.first(), 4.0))
         for m in endpoints:
             print(f"wrk: {m.name} ({m.path}) ...", flush=True)
             cookie = quiz.cookie if quiz and m.path == quiz.question_path else ""
-            measure(binary, server, m, args.connections, args.seconds, args.rounds, cookie)
+            posting = answers if m.name == "quiz answer POST" else None
+            measure(binary, server, m, args.connections, args.seconds, args.rounds, cookie, posting)
         print(f"mixed load: {args.connections} users for {args.mixed_seconds} s ...", flush=True)
         mixed = load.run(server, quiz, args.connections, args.mixed_seconds)
     finally:
@@ -341,8 +410,11 @@ def main() -> None:
         "",
         *table(endpoints),
         "",
-        "Goals (not asserted by the tests): a code page within 2× of /healthz, search and the "
-        "wizard API within 3×, no errors at 50 concurrent clients.",
+        "Goals (not asserted by the tests): a code page, search and the wizard API within 3× "
+        "of /healthz, a quiz question page and a quiz answer POST within 4×, no errors at 50 "
+        f"concurrent clients. The answer POSTs go each to an attempt of its own, "
+        f"{ANSWER_ATTEMPTS:,} prepared beforehand; any beyond those are resends, which store "
+        "nothing.",
         "",
         *mixed.report(),
         "",
