@@ -5,8 +5,9 @@ import re
 from django import forms
 
 from codes.search import MAX_QUERY_LENGTH, normalise_code
+from coding.engine.vocabulary import CODE_PATTERN
 
-CODE_FORMAT = re.compile(r"^(\d{5}|\d{4}T|[A-Z]\d{4})$")
+CODE_FORMAT = CODE_PATTERN
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from coding.engine.vocabulary import Guidance, Procedure, Region
+
 MAX_QUERY_LENGTH = 200
 
 # Each concept, with the phrases (after lowercasing and splitting on anything not a letter or a
@@ -98,20 +100,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 
 # What a code's structured fields say about it, whatever words its summary uses.
 FIELD_CONCEPTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("region", "cervical_thoracic"): ("cervical", "thoracic"),
-    ("region", "lumbar_sacral"): ("lumbar", "sacral"),
-    ("region", "sacroiliac"): ("sacroiliac joint",),
-    ("procedure", "injection"): ("facet joint", "injection", "medial branch block"),
-    ("procedure", "rfa"): ("facet joint", "radiofrequency ablation"),
-    ("procedure", "si_nerve_block"): ("sacroiliac joint", "injection"),
-    ("procedure", "si_nerve_rfa"): ("sacroiliac joint", "radiofrequency ablation"),
-    ("procedure", "si_joint_injection"): ("sacroiliac joint", "injection"),
-    ("procedure", "trigger_point"): ("trigger point", "injection"),
-    ("guidance", "ultrasound"): ("ultrasound",),
-    ("guidance", "fluoroscopy_ct"): ("fluoroscopy", "ct"),
-    ("guidance", "fluoroscopy"): ("fluoroscopy",),
-    ("guidance", "ct"): ("ct",),
-    ("guidance", "none"): ("no imaging",),
+    ("region", Region.CERVICAL_THORACIC): ("cervical", "thoracic"),
+    ("region", Region.LUMBAR_SACRAL): ("lumbar", "sacral"),
+    ("region", Region.SACROILIAC): ("sacroiliac joint",),
+    ("procedure", Procedure.INJECTION): ("facet joint", "injection", "medial branch block"),
+    ("procedure", Procedure.RFA): ("facet joint", "radiofrequency ablation"),
+    ("procedure", Procedure.SI_NERVE_BLOCK): ("sacroiliac joint", "injection"),
+    ("procedure", Procedure.SI_NERVE_RFA): ("sacroiliac joint", "radiofrequency ablation"),
+    ("procedure", Procedure.SI_JOINT_INJECTION): ("sacroiliac joint", "injection"),
+    ("procedure", Procedure.TRIGGER_POINT): ("trigger point", "injection"),
+    ("guidance", Guidance.ULTRASOUND): ("ultrasound",),
+    ("guidance", Guidance.FLUOROSCOPY_CT): ("fluoroscopy", "ct"),
+    ("guidance", Guidance.FLUOROSCOPY): ("fluoroscopy",),
+    ("guidance", Guidance.CT): ("ct",),
+    ("guidance", Guidance.NONE): ("no imaging",),
 }
 
 # A spinal level ("L4", "T12", "C5") names its region.
@@ -134,7 +136,7 @@ WEIGHT_DESCRIPTOR = 1  # and the guidance note
 # Among equally good matches: Category I before Category III (temporary codes for emerging
 # technology, which Medicare does not cover here), lumbar/sacral before other regions (where
 # most facet procedures are done), then the dataset's own order.
-REGION_ORDER = ("lumbar_sacral", "cervical_thoracic", "sacroiliac")
+REGION_ORDER = (Region.LUMBAR_SACRAL, Region.CERVICAL_THORACIC, Region.SACROILIAC)
 CATEGORY_III = "CPT Category III"
 
 FUZZY_CUTOFF = 0.8
@@ -296,8 +298,9 @@ def search(query: str, codes: Iterable[Searchable]) -> Results:
             prefixes.append(token)
         else:
             text_parts.append(token)
-    for prefix in prefixes:
-        for code in sorted(codes, key=lambda c: c.code):
+    in_code_order = sorted(codes, key=lambda c: c.code)
+    for prefix in dict.fromkeys(prefixes):
+        for code in in_code_order:
             if code.code.lower().startswith(prefix):
                 add(Hit(code, "prefix"))
 
@@ -360,11 +363,7 @@ def parse(text: str, vocabulary: set[str], corrections: dict[str, str]) -> list[
                 terms.append(Term(word + "…", prefix=word))
             else:
                 terms.append(Term(word, word=word))
-    unique = []
-    for term in terms:
-        if term not in unique:
-            unique.append(term)
-    return unique
+    return list(dict.fromkeys(terms))  # each term once, in the order typed
 
 
 def correct(word: str, vocabulary: set[str], corrections: dict[str, str]) -> str:

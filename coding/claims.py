@@ -9,14 +9,22 @@ Lenient where people differ and strict where a coder would be wrong:
   ("64493-KX-50" = "64493-50-KX"); run together ("64493-50KX") they are split in pairs;
 * units: "x2", "X 2", "×2", "*2", "units 2", "units: 2", "2 units", "(2)"; one unit by default.
 
-Anything it cannot read raises ClaimError naming the part as typed and what is wrong with it,
-for example: Could not read "64493-5O": modifier "5O" is not a modifier.
+Anything it cannot read raises ClaimError naming the part as typed (runs of spaces read as one)
+and what is wrong with it, for example: Could not read "64493-5O": modifier "5O" is not a modifier.
+
+Reading takes time linear in the text, whatever is typed: lines are split with string operations,
+runs of whitespace are collapsed to one space before any pattern sees them, and the patterns then
+have no two quantifiers that could share a character (each is "?", a single class repeated, or a
+possessive run of digits), so no pattern can backtrack over a run of input.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+
+from coding.engine.vocabulary import CODE_FORMAT, CODE_PATTERN
 
 MAX_LINES = 20
 MAX_UNITS = 99
@@ -32,20 +40,22 @@ KNOWN_MODIFIERS = frozenset(
     }
 )  # fmt: skip
 
-CODE_PATTERN = re.compile(r"^(\d{5}|\d{4}[A-Z]|[A-Z]\d{4})$")
 EXAMPLE = "64493-50, 64494-RT"
 
-# Between lines: , ; new line, the word "and", "&".
-_LINE_SEPARATORS = re.compile(r"[,;\n\r]+|\s+(?:and|&)\s+", re.IGNORECASE)
-# A new line also starts wherever another code begins after a space or a "+".
-_CODE_AHEAD = r"(?=(?:\d{5}|\d{4}[A-Za-z]|[A-Za-z]\d{4})(?![0-9A-Za-z]))"
-_CODE_START = re.compile(r"(?:\s+\+?|\+)\s*" + _CODE_AHEAD)
+# Between lines: , ; new line, and the word "and" or "&" standing on its own.
+_LINE_BREAKS = str.maketrans({",": "\n", ";": "\n", "\r": "\n"})
+_AND = frozenset({"and", "&"})
+# The patterns below see a line whose whitespace runs are single spaces (see _parts), so " ?"
+# stands for the whitespace a coder may type and no two quantifiers compete for a character.
+# A new line also starts wherever another code (in any case) begins after a space or a "+".
+_CODE_START = re.compile(rf"(?: \+? ?|\+ ?)(?=(?:{CODE_FORMAT})(?![0-9A-Z]))", re.IGNORECASE)
+# Units at the end of a line; "\d++" takes the whole run of digits and never gives one back.
 _UNITS = (
     # "x 2" after a space, or "x2" run on ("RTx2"); not the X of "KX 50".
-    re.compile(r"(?:(?<![A-Z])[X×*]\s*|[X×*](?=\d))(\d+)\s*$", re.IGNORECASE),
-    re.compile(r"\bunits?\s*:?\s*(\d+)\s*$", re.IGNORECASE),
-    re.compile(r"\b(\d+)\s*units?\s*$", re.IGNORECASE),
-    re.compile(r"\(\s*(\d+)\s*\)\s*$"),
+    re.compile(r"(?:(?<![A-Z])[X×*] ?|[X×*](?=\d))(\d++)$", re.IGNORECASE),
+    re.compile(r"\bunits? ?:? ?(\d++)$", re.IGNORECASE),
+    re.compile(r"\b(\d++) ?units?$", re.IGNORECASE),
+    re.compile(r"\( ?(\d++) ?\)$"),
 )
 _MODIFIER_SEPARATORS = re.compile(r"[\s\-–—:/.]+")
 _MODIFIER_WORDS = frozenset({"MOD", "MODS", "MODIFIER", "MODIFIERS"})
@@ -89,12 +99,7 @@ def parse_claim(text: str) -> tuple[ClaimLine, ...]:
         raise ClaimError([f"Enter at least one claim line, for example {EXAMPLE}."])
     if len(text) > MAX_LENGTH:
         raise ClaimError([f"That is too long to be a claim: at most {MAX_LENGTH} characters."])
-    parts = [
-        piece.strip()
-        for chunk in _LINE_SEPARATORS.split(text)
-        for piece in _CODE_START.split(chunk)
-        if piece.strip()
-    ]
+    parts = _parts(text)
     if not parts:
         raise ClaimError([f"Enter at least one claim line, for example {EXAMPLE}."])
     if len(parts) > MAX_LINES:
@@ -108,6 +113,21 @@ def parse_claim(text: str) -> tuple[ClaimLine, ...]:
     if problems:
         raise ClaimError(problems)
     return tuple(lines)
+
+
+def _parts(text: str) -> list[str]:
+    """The lines of the claim, each with its runs of whitespace collapsed to one space."""
+    parts: list[str] = []
+    for chunk in text.translate(_LINE_BREAKS).split("\n"):
+        words: list[str] = []
+        for word in [*chunk.split(), "and"]:  # a last "and" ends the last line of the chunk
+            if word.lower() not in _AND:
+                words.append(word)
+                continue
+            pieces = _CODE_START.split(" ".join(words))
+            parts.extend(piece.strip() for piece in pieces if piece.strip())
+            words = []
+    return parts
 
 
 def _parse_line(part: str) -> ClaimLine:
@@ -143,7 +163,7 @@ def _parse_line(part: str) -> ClaimLine:
         if not pieces:
             fail(f'modifier "{token}" is not a modifier')
         modifiers.extend(pieces)
-    duplicates = sorted({m for m in modifiers if modifiers.count(m) > 1})
+    duplicates = sorted(m for m, count in Counter(modifiers).items() if count > 1)
     if duplicates:
         fail(f"modifier {', '.join(duplicates)} is given twice")
     return ClaimLine(code, normalize_modifiers(modifiers), units)

@@ -21,48 +21,44 @@ from coding.engine import (
     JOINTS,
     NERVES,
     PROCEDURES,
+    S1_NERVE,
     SIDES,
+    ClaimFormat,
+    Guidance,
     InvalidInput,
+    Procedure,
     Result,
+    Side,
+    Term,
+    by_part,
     code_claim,
     parse_entries,
+    side_of,
+    side_set,
+    site_label,
 )
 
 # 50 entries such as "T10-T11:B" fit with room to spare; anything longer is not a description.
 MAX_LENGTH = 1000
-DEFAULT_GUIDANCE = "fluoroscopy"
-DEFAULT_FORMAT = "medicare"
+DEFAULT_GUIDANCE = Guidance.FLUOROSCOPY
+DEFAULT_FORMAT = ClaimFormat.MEDICARE
 SINGLE_VALUED = ("procedure", "guidance", "format", "intent")
 
-# (value, label, hint) for each choice the wizard offers.
+
+def _options(terms: tuple[Term, ...]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((term.value, term.short_label, term.hint) for term in terms)
+
+
+# (value, label, hint) for each choice the wizard offers, from the engine's vocabulary.
 OPTIONS = {
-    "procedure": (
-        ("injection", "Injection", "Intra-articular injection or medial branch block."),
-        ("rfa", "Radiofrequency ablation", "Destruction of the nerves of the facet joint."),
-    ),
-    "guidance": (
-        ("fluoroscopy", "Fluoroscopy", ""),
-        ("ct", "CT", ""),
-        ("ultrasound", "Ultrasound", "Coded with Category III codes, not 64490-64495."),
-        ("none", "No imaging", "No facet joint code applies; the result explains why."),
-    ),
-    "format": (
-        ("medicare", "Medicare", "A bilateral level is one line with modifier 50, 1 unit."),
-        (
-            "rtlt",
-            "RT/LT lines",
-            "A bilateral level is two lines, RT and LT, 1 unit each "
-            "(ASC facility claims; some commercial payers).",
-        ),
-    ),
-    "intent": (
-        ("diagnostic", "Diagnostic", "A diagnostic block."),
-        ("therapeutic", "Therapeutic", ""),
-        ("", "Not stated", ""),
-    ),
+    "procedure": _options(PROCEDURES),
+    "guidance": _options(GUIDANCES),
+    "format": _options(FORMATS),
+    "intent": (*_options(INTENTS), ("", "Not stated", "")),
 }
 LABELS = {name: {value: label for value, label, _ in choices} for name, choices in OPTIONS.items()}
-SIDE_WORDS = {"L": "left", "R": "right", "B": "both sides"}
+# The sides a picker offers: (value, label), 'not treated' first.
+SIDE_OPTIONS = (("", "not treated"), *((side.value, side.label) for side in SIDES))
 
 # Steps in order; joints and nerves are two ways to answer the same step.
 STEPS = ("procedure", "guidance", "joints", "nerves", "format")
@@ -77,19 +73,8 @@ STEP_FIELDS = {
 }
 STATE_FIELDS = ("procedure", "guidance", "joints", "nerves", "format", "intent")
 
-# The pickers' joints and nerves, grouped by region.
-PICKER_GROUPS = {
-    "joints": (
-        ("Cervical", JOINTS[:6]),  # C2-C3 … C7-T1
-        ("Thoracic", JOINTS[6:18]),  # T1-T2 … T12-L1 (T12-L1 takes the thoracic codes)
-        ("Lumbar and sacral", JOINTS[18:]),  # L1-L2 … L5-S1
-    ),
-    "nerves": (
-        ("Cervical", NERVES[:7]),  # C2 … C8
-        ("Thoracic", NERVES[7:19]),  # T1 … T12
-        ("Lumbar and sacral", (*NERVES[19:], "S1")),  # L1 … L5 (the L5 dorsal ramus), S1
-    ),
-}
+# The pickers' joints and nerves, grouped by part of the spine (T12-L1 is thoracic).
+PICKER_GROUPS = {"joints": by_part(JOINTS), "nerves": by_part((*NERVES, S1_NERVE))}
 PICKER_PREFIX = {"joints": "joint-", "nerves": "nerve-"}
 # A step submitted without its answer.
 UNANSWERED = {
@@ -101,25 +86,9 @@ UNANSWERED = {
 }
 
 
-def entry_label(kind: str, name: str) -> str:
-    if kind == "joints":
-        return name
-    if name == "L5":
-        return "L5 dorsal ramus"
-    return "S1 branch" if name == "S1" else f"{name} medial branch"
-
-
 def entries_text(pairs: tuple[tuple[str, str], ...]) -> str:
     """(('L4-L5', 'B'), ('L5-S1', 'R')) -> 'L4-L5:B,L5-S1:R'."""
     return ",".join(f"{name}:{side}" for name, side in pairs)
-
-
-def _side_set(side: str) -> set[str]:
-    return {"L", "R"} if side == "B" else {side}
-
-
-def _side_of(sides: set[str]) -> str:
-    return "B" if sides == {"L", "R"} else next(iter(sides))
 
 
 class RepeatableInput(forms.TextInput):
@@ -381,7 +350,7 @@ class WizardForm(ClaimForm):
         """{'L4-L5': {'L', 'R'}}: the sides picked per joint (or nerve), named twice or not."""
         sides: dict[str, set[str]] = {}
         for name, side in getattr(self, "cleaned_data", {}).get(kind) or ():
-            sides.setdefault(name, set()).update(_side_set(side))
+            sides.setdefault(name, set()).update(side_set(side))
         return sides
 
     def toggled_url(self, kind: str, name: str, side: str) -> str:
@@ -389,7 +358,7 @@ class WizardForm(ClaimForm):
         sides = self.sides(kind)
         sides[name] = sides.get(name, set()) ^ {side}
         order = [entry for _, names in PICKER_GROUPS[kind] for entry in names]
-        pairs = tuple((entry, _side_of(sides[entry])) for entry in order if sides.get(entry))
+        pairs = tuple((entry, side_of(sides[entry])) for entry in order if sides.get(entry))
         other = "nerves" if kind == "joints" else "joints"
         return self.url(kind, **{kind: entries_text(pairs), other: ""})
 
@@ -429,19 +398,26 @@ class WizardForm(ClaimForm):
                 [
                     {
                         "name": name,
-                        "label": entry_label(kind, name),
+                        "label": site_label(kind, name),
                         "field": PICKER_PREFIX[kind] + name,
-                        "side": _side_of(sides[name]) if sides.get(name) else "",
-                        "left": "L" in sides.get(name, ()),
-                        "right": "R" in sides.get(name, ()),
-                        "left_url": self.toggled_url(kind, name, "L"),
-                        "right_url": self.toggled_url(kind, name, "R"),
+                        "side": side_of(sides[name]) if sides.get(name) else "",
+                        "left": Side.LEFT in sides.get(name, ()),
+                        "right": Side.RIGHT in sides.get(name, ()),
+                        "left_url": self.toggled_url(kind, name, Side.LEFT),
+                        "right_url": self.toggled_url(kind, name, Side.RIGHT),
                     }
                     for name in names
                 ],
             )
             for region, names in PICKER_GROUPS[kind]
         ]
+
+    side_options = SIDE_OPTIONS
+
+    @property
+    def asks_intent(self) -> bool:
+        """Whether the format step asks for the intent: it matters for injections only."""
+        return getattr(self, "cleaned_data", {}).get("procedure") == Procedure.INJECTION
 
     def switch_url(self) -> str:
         """The sites step the other way round (joints <-> nerves), starting empty."""
@@ -460,7 +436,7 @@ class WizardForm(ClaimForm):
         order = [name for _, names in PICKER_GROUPS[kind] for name in names]
         sides = self.sides(kind)
         return ", ".join(
-            f"{entry_label(kind, name)} {SIDE_WORDS[_side_of(sides[name])]}"
+            f"{site_label(kind, name)} {side_of(sides[name]).label}"
             for name in order
             if sides.get(name)
         )

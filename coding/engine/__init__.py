@@ -2,7 +2,91 @@
 
 Pure Python, no Django: the wizard's pages and API, the quiz's scoring and every later check
 (history, note reading, claim audit) call it, and none of them applies a coding rule of its own.
+
+* ``vocabulary``: the values and labels of procedures, guidance, regions, levels, sides, claim
+  formats and intents, and the code format; models, forms and templates take theirs from here.
+* ``anatomy``: the joints, the nerves that supply them, and each joint's region.
+* ``families``: the facet code families, one code per level.
+* ``entries``: reading joints or nerves with their sides, and the choices of a session.
+* ``lines``: claim lines, warnings and the result.
+* ``rules``: ``code_claim`` and the coding rules, each with its sources.
+
+Import from here; the modules are the engine's own layout.
 """
 
-from coding.engine.rules import *  # noqa: F403
-from coding.engine.rules import __all__  # noqa: F401
+from coding.engine.anatomy import (
+    JOINTS,
+    NERVES,
+    S1_NERVE,
+    by_part,
+    joint_nerves,
+    joint_region,
+    nerve_label,
+    site_label,
+)
+from coding.engine.entries import MAX_ENTRIES, InvalidInput, parse_entries
+from coding.engine.families import FAMILIES, FAMILY_CODES, Family
+from coding.engine.lines import CodingWarning, Line, Result
+from coding.engine.rules import RULE_IDS, SOURCE_KEYS, WARNING_IDS, code_claim
+from coding.engine.vocabulary import (
+    CODE_FORMAT,
+    CODE_PATTERN,
+    FORMATS,
+    GUIDANCES,
+    INTENTS,
+    PROCEDURES,
+    SIDES,
+    ClaimFormat,
+    Guidance,
+    Intent,
+    Level,
+    Procedure,
+    Region,
+    Side,
+    Term,
+    choices,
+    side_of,
+    side_set,
+)
+
+__all__ = [
+    "CODE_FORMAT",
+    "CODE_PATTERN",
+    "FAMILIES",
+    "FAMILY_CODES",
+    "FORMATS",
+    "GUIDANCES",
+    "INTENTS",
+    "JOINTS",
+    "MAX_ENTRIES",
+    "NERVES",
+    "PROCEDURES",
+    "RULE_IDS",
+    "S1_NERVE",
+    "SIDES",
+    "SOURCE_KEYS",
+    "WARNING_IDS",
+    "ClaimFormat",
+    "CodingWarning",
+    "Family",
+    "Guidance",
+    "Intent",
+    "InvalidInput",
+    "Level",
+    "Line",
+    "Procedure",
+    "Region",
+    "Result",
+    "Side",
+    "Term",
+    "by_part",
+    "choices",
+    "code_claim",
+    "joint_nerves",
+    "joint_region",
+    "nerve_label",
+    "parse_entries",
+    "side_of",
+    "side_set",
+    "site_label",
+]

@@ -1,8 +1,9 @@
-"""The level and laterality engine: a procedure description in, claim lines and warnings out.
+"""The coding rules: ``code_claim`` turns one session's description into lines and warnings.
 
 Pure Python (stdlib only, no Django) so that the JSON API, the wizard pages and the quiz's scoring
 all call the same rules. Every line and warning carries the rule that produced it and the keys
-of its sources (see ``SOURCE_KEYS``).
+of its sources (see ``SOURCE_KEYS``). The words come from ``vocabulary``, the joints and nerves
+from ``anatomy``, the codes from ``families``; ``entries`` reads the joints or nerves given.
 
 Rules, with their sources:
 
@@ -61,58 +62,44 @@ Decisions where the sources are silent:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 
-__all__ = [
-    "FORMATS",
-    "GUIDANCES",
-    "INTENTS",
-    "JOINTS",
-    "MAX_ENTRIES",
-    "NERVES",
-    "PROCEDURES",
-    "SIDES",
-    "RULE_IDS",
-    "SOURCE_KEYS",
-    "WARNING_IDS",
-    "CodingWarning",
-    "InvalidInput",
-    "Line",
-    "Result",
-    "code_claim",
-    "joint_nerves",
-    "joint_region",
-    "parse_entries",
-]
-
-PROCEDURES = ("injection", "rfa")
-GUIDANCES = ("fluoroscopy", "ct", "ultrasound", "none")
-FORMATS = ("medicare", "rtlt")
-INTENTS = ("diagnostic", "therapeutic")
-SIDES = ("L", "R", "B")
-MAX_ENTRIES = 50
-
-_VERTEBRAE = (
-    tuple(f"C{n}" for n in range(2, 8))
-    + tuple(f"T{n}" for n in range(1, 13))
-    + tuple(f"L{n}" for n in range(1, 6))
-    + ("S1",)
+from coding.engine.anatomy import (
+    JOINTS,
+    LAST_CERVICAL_THORACIC_JOINT,
+    NERVES,
+    S1_NERVE,
+    is_thoracic_inference,
+    joint_nerves,
+    joint_region,
+    joints_of_nerve,
+    nerve_label,
 )
-JOINTS: tuple[str, ...] = tuple(f"{a}-{b}" for a, b in pairwise(_VERTEBRAE))
-NERVES: tuple[str, ...] = (
-    tuple(f"C{n}" for n in range(2, 9))
-    + tuple(f"T{n}" for n in range(1, 13))
-    + tuple(f"L{n}" for n in range(1, 6))
+from coding.engine.entries import InvalidInput, coerce_entries, read_choice
+from coding.engine.families import family
+from coding.engine.lines import CodingWarning, Line, Result
+from coding.engine.vocabulary import (
+    FORMATS,
+    GUIDANCES,
+    IMAGE_GUIDANCES,
+    INTENTS,
+    PROCEDURES,
+    ClaimFormat,
+    Guidance,
+    Intent,
+    Level,
+    Procedure,
+    Region,
+    Side,
+    side_of,
+    side_set,
 )
-S1_NERVE = "S1"
 
-CERVICOTHORACIC = "cervical/thoracic"
-LUMBOSACRAL = "lumbar/sacral"
-_LAST_CERVICOTHORACIC_JOINT = "T12-L1"
+__all__ = ["RULE_IDS", "SOURCE_KEYS", "WARNING_IDS", "code_claim"]
 
+# The keys of every source the rules below cite. tests/coding/test_vocabulary.py checks that
+# they are exactly the keys the rules cite, and that each is a source in codes/data/sources.toml.
 SOURCE_KEYS = (
     "fcsocg",
     "a58350",
@@ -168,34 +155,6 @@ WARNING_IDS = (
     "rtlt-format",
 )
 
-_IMAGE_GUIDANCES = ("fluoroscopy", "ct")
-_SIDE_WORDS = {"L": "left", "R": "right", "B": "both sides"}
-_SIDE_ALIASES = {
-    "L": "L",
-    "LT": "L",
-    "LEFT": "L",
-    "R": "R",
-    "RT": "R",
-    "RIGHT": "R",
-    "B": "B",
-    "BILATERAL": "B",
-    "BOTH": "B",
-}
-_ALLOWED_JOINTS = "C2-C3 … C7-T1, T1-T2 … T12-L1, L1-L2 … L5-S1"
-_ALLOWED_NERVES = "C2 … C8, T1 … T12, L1 … L5 (L5 = the L5 dorsal ramus) and S1"
-
-# (primary, second level, third and any additional level) per guidance kind and region.
-_INJECTION_CODES = {
-    ("image", CERVICOTHORACIC): ("64490", "64491", "64492"),
-    ("image", LUMBOSACRAL): ("64493", "64494", "64495"),
-    ("ultrasound", CERVICOTHORACIC): ("0213T", "0214T", "0215T"),
-    ("ultrasound", LUMBOSACRAL): ("0216T", "0217T", "0218T"),
-}
-# (first joint, each additional joint) per region.
-_RFA_CODES = {
-    CERVICOTHORACIC: ("64633", "64634"),
-    LUMBOSACRAL: ("64635", "64636"),
-}
 
 _NERVE_SOURCES = (
     "a58350",
@@ -205,85 +164,19 @@ _NERVE_SOURCES = (
     "aapc-outpatient-alert",
     "aapc-forum-levels",
 )
-
-
-class InvalidInput(ValueError):
-    """The description cannot be coded; the message says what is wrong and what is allowed."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """One claim line: a code with its modifiers, units, the joints it covers and why."""
-
-    code: str
-    modifiers: tuple[str, ...]
-    units: int
-    joints: tuple[str, ...]
-    rule: str
-    rule_id: str
-    sources: tuple[str, ...]
-
-    def text(self) -> str:
-        """'64493-50', '64493-50-KX', '64636-RT x2' (units shown only when above 1)."""
-        text = "-".join((self.code, *self.modifiers))
-        return f"{text} x{self.units}" if self.units > 1 else text
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "modifiers": list(self.modifiers),
-            "units": self.units,
-            "joints": list(self.joints),
-            "text": self.text(),
-            "rule": self.rule,
-            "rule_id": self.rule_id,
-            "sources": list(self.sources),
-        }
-
-
-@dataclass(frozen=True)
-class CodingWarning:
-    """Something the coder must know or check; not a claim line."""
-
-    id: str
-    message: str
-    sources: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "message": self.message, "sources": list(self.sources)}
-
-
-@dataclass(frozen=True)
-class Result:
-    """Claim lines, warnings, the levels counted and a documentation checklist."""
-
-    lines: tuple[Line, ...]
-    warnings: tuple[CodingWarning, ...]
-    levels: tuple[str, ...]
-    documentation: tuple[str, ...] = ()
-
-    def claim_text(self) -> str:
-        """'64493-50, 64494-RT'."""
-        return ", ".join(line.text() for line in self.lines)
-
-    @property
-    def warning_ids(self) -> tuple[str, ...]:
-        return tuple(warning.id for warning in self.warnings)
-
-    def as_dict(self) -> dict:
-        return {
-            "claim": self.claim_text(),
-            "lines": [line.as_dict() for line in self.lines],
-            "warnings": [warning.as_dict() for warning in self.warnings],
-            "levels": list(self.levels),
-            "documentation": list(self.documentation),
-        }
+# The side each side modifier stands for.
+_MODIFIER_SIDES = {"LT": Side.LEFT, "RT": Side.RIGHT}
+# How a rule's sentence names a spinal region.
+_REGION_TEXT = {
+    Region.CERVICAL_THORACIC: "cervical/thoracic",
+    Region.LUMBAR_SACRAL: "lumbar/sacral",
+}
 
 
 @dataclass(frozen=True)
 class _Level:
     joint: str
-    side: str
+    side: Side
     nerves: tuple[str, str] | None = None  # set when the level was counted from nerves
 
 
@@ -291,8 +184,8 @@ class _Level:
 class _Session:
     """Levels billed together: one code family, or the Medicare T12-L1 + L1-L2 session."""
 
-    region: str  # family of the add-on codes
-    primary_region: str  # family of the first code (differs only in the T12-L1 exception)
+    region: Region  # family of the add-on codes
+    primary_region: Region  # family of the first code (differs only in the T12-L1 exception)
     levels: tuple[_Level, ...]
 
     @property
@@ -302,216 +195,37 @@ class _Session:
 
 @dataclass(frozen=True)
 class _Case:
-    procedure: str
-    guidance: str
-    payer_format: str
-    intent: str | None
+    procedure: Procedure
+    guidance: Guidance
+    payer_format: ClaimFormat
+    intent: Intent | None
 
     @property
     def imaged(self) -> bool:
-        return self.guidance in _IMAGE_GUIDANCES
+        return self.guidance in IMAGE_GUIDANCES
 
     @property
     def medicare(self) -> bool:
-        return self.payer_format == "medicare"
+        return self.payer_format == ClaimFormat.MEDICARE
 
     @property
     def wants_kx(self) -> bool:
         return (
             self.medicare
-            and self.procedure == "injection"
+            and self.procedure == Procedure.INJECTION
             and self.imaged
-            and self.intent == "diagnostic"
+            and self.intent == Intent.DIAGNOSTIC
         )
-
-
-# ---------------------------------------------------------------------------------------------
-# Anatomy
-# ---------------------------------------------------------------------------------------------
-
-
-def joint_region(joint: str) -> str:
-    """'cervical/thoracic' for C2-C3 … T12-L1, 'lumbar/sacral' for L1-L2 … L5-S1."""
-    if JOINTS.index(joint) <= JOINTS.index(_LAST_CERVICOTHORACIC_JOINT):
-        return CERVICOTHORACIC
-    return LUMBOSACRAL
-
-
-def joint_nerves(joint: str) -> tuple[str, str]:
-    """The two nerves supplying a joint: L4-L5 -> ('L3', 'L4'), L5-S1 -> ('L4', 'L5')."""
-    index = JOINTS.index(joint)
-    return NERVES[index], NERVES[index + 1]
-
-
-def _is_thoracic_mapping(joint: str) -> bool:
-    return joint.startswith("T")
-
-
-def _nerve_label(nerve: str) -> str:
-    return "L5 dorsal ramus" if nerve == "L5" else f"{nerve} medial branch"
-
-
-def _joints_of_nerve(nerve: str) -> tuple[str, ...]:
-    index = NERVES.index(nerve)
-    return tuple(JOINTS[i] for i in (index - 1, index) if 0 <= i < len(JOINTS))
-
-
-def _side_set(side: str) -> frozenset[str]:
-    return frozenset("LR") if side == "B" else frozenset(side)
-
-
-def _side_of(sides: Iterable[str]) -> str:
-    union = frozenset().union(*(_side_set(side) for side in sides))
-    return "B" if union == frozenset("LR") else next(iter(union))
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing
-# ---------------------------------------------------------------------------------------------
-
-_JOINT_PATTERN = re.compile(r"^([CTLS])(\d{1,2})(?:-?([CTLS])(\d{1,2})|-(\d{1,2}))$")
-_NERVE_PATTERN = re.compile(r"^([CTLS])(\d{1,2})$")
-_SEPARATORS = re.compile(r"[,;\n]")
-
-
-def _canonical_joint(raw: str) -> str:
-    name = re.sub(r"\s+", "", str(raw)).upper().replace("–", "-").replace("—", "-")
-    name = name.replace("/", "-")
-    match = _JOINT_PATTERN.match(name)
-    if not match:
-        raise InvalidInput(
-            f"Unknown joint {raw!r}: name a facet joint as two adjacent vertebrae, "
-            f"e.g. L4-L5 or L4-5; allowed joints are {_ALLOWED_JOINTS}."
-        )
-    region, number, other_region, other_number, short_number = match.groups()
-    upper = f"{region}{int(number)}"
-    lower = f"{other_region}{int(other_number)}" if other_region else f"{region}{int(short_number)}"
-    for a, b in ((upper, lower), (lower, upper)):
-        if f"{a}-{b}" in JOINTS:
-            return f"{a}-{b}"
-    if upper in _VERTEBRAE and lower in _VERTEBRAE:
-        raise InvalidInput(
-            f"{upper}-{lower} is not one facet joint: {upper} and {lower} are not adjacent. "
-            f"Name each joint separately (a facet joint lies between two adjacent vertebrae); "
-            f"allowed joints are {_ALLOWED_JOINTS}."
-        )
-    raise InvalidInput(
-        f"Unknown joint {upper}-{lower}: it is not a paravertebral facet joint of this code "
-        f"family. Allowed joints are {_ALLOWED_JOINTS}."
-    )
-
-
-def _canonical_nerve(raw: str) -> str:
-    name = re.sub(r"\s+", "", str(raw)).upper()
-    match = _NERVE_PATTERN.match(name)
-    canonical = f"{match.group(1)}{int(match.group(2))}" if match else name
-    if canonical in NERVES or canonical == S1_NERVE:
-        return canonical
-    raise InvalidInput(f"Unknown nerve {raw!r}: allowed nerves are {_ALLOWED_NERVES}.")
-
-
-def _canonical_side(raw: object, name: str) -> str:
-    side = re.sub(r"\s+", "", str(raw)).upper()
-    if side in _SIDE_ALIASES:
-        return _SIDE_ALIASES[side]
-    if not side:
-        raise InvalidInput(f"{name} has no side: add :L (left), :R (right) or :B (bilateral).")
-    raise InvalidInput(
-        f"Side {raw!r} for {name} is not allowed: use L (left), R (right) or B (bilateral)."
-    )
-
-
-def _canonical_name(raw: str, kind: str) -> str:
-    return _canonical_joint(raw) if kind == "joints" else _canonical_nerve(raw)
-
-
-def _check_kind(kind: str) -> str:
-    if kind not in ("joints", "nerves"):
-        raise InvalidInput(f"Unknown kind {kind!r}: use 'joints' or 'nerves'.")
-    return kind
-
-
-def _split_entry(entry: str) -> tuple[str, str]:
-    """'L4-L5:B' or 'L4-L5 B' -> ('L4-L5', 'B'); a missing side raises."""
-    if ":" in entry:
-        name, _, side = entry.partition(":")
-        return name.strip(), side.strip()
-    name, _, last = entry.strip().rpartition(" ")
-    if name and last.upper() in _SIDE_ALIASES:
-        return name.strip(), last
-    raise InvalidInput(
-        f"{entry.strip()!r} has no side: write it as NAME:SIDE, e.g. "
-        f"{entry.strip()}:L, {entry.strip()}:R or {entry.strip()}:B."
-    )
-
-
-def _check_count(count: int) -> None:
-    if count > MAX_ENTRIES:
-        raise InvalidInput(f"Too many entries ({count}): at most {MAX_ENTRIES} are allowed.")
-
-
-def _parse_entry(entry: str, kind: str) -> tuple[str, str]:
-    raw_name, raw_side = _split_entry(entry)
-    name = _canonical_name(raw_name, kind)
-    return name, _canonical_side(raw_side, name)
-
-
-def parse_entries(text: str, kind: str) -> tuple[tuple[str, str], ...]:
-    """'L4-L5:B, L5-S1:R' (kind 'joints') or 'L3:B, L4:B, L5:B' (kind 'nerves') -> pairs.
-
-    Lenient on case and spaces, accepts 'L4-5' for 'L4-L5', LT/RT/left/right/bilateral for the
-    side, and commas, semicolons or new lines between entries. Raises InvalidInput naming the bad
-    entry and what is allowed.
-    """
-    _check_kind(kind)
-    if not isinstance(text, str):
-        raise InvalidInput(f"Expected text such as 'L4-L5:B, L5-S1:R', got {type(text).__name__}.")
-    entries = [entry for entry in _SEPARATORS.split(text) if entry.strip()]
-    if not entries:
-        example = "L4-L5:B, L5-S1:R" if kind == "joints" else "L3:B, L4:B, L5:B"
-        raise InvalidInput(f"No {kind} given: list them with their sides, e.g. '{example}'.")
-    _check_count(len(entries))
-    return tuple(_parse_entry(entry, kind) for entry in entries)
-
-
-def _coerce_entries(value: object, kind: str) -> tuple[tuple[str, str], ...]:
-    """Accept parseable text, or an iterable of (name, side) pairs or 'NAME:SIDE' strings."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return parse_entries(value, kind) if value.strip() else ()
-    try:
-        items = list(value)
-    except TypeError:
-        raise InvalidInput(f"{kind} must be a list of (name, side) pairs.") from None
-    _check_count(len(items))
-    pairs = []
-    for item in items:
-        if isinstance(item, str):
-            pairs.append(_parse_entry(item, kind))
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
-            name = _canonical_name(item[0], kind)
-            pairs.append((name, _canonical_side(item[1], name)))
-        else:
-            raise InvalidInput(f"Each of the {kind} must be a (name, side) pair, got {item!r}.")
-    return tuple(pairs)
-
-
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
-    normalized = value.strip().lower() if isinstance(value, str) else None
-    if normalized not in allowed:
-        raise InvalidInput(f"Unknown {what} {value!r}: use one of {', '.join(allowed)}.")
-    return normalized
 
 
 def _case(procedure: str, guidance: str, payer_format: str, intent: str | None) -> _Case:
     if intent is not None and not str(intent).strip():
         intent = None
     return _Case(
-        procedure=_choice(procedure, PROCEDURES, "procedure"),
-        guidance=_choice(guidance, GUIDANCES, "guidance"),
-        payer_format=_choice(payer_format, FORMATS, "payer format"),
-        intent=None if intent is None else _choice(intent, INTENTS, "intent"),
+        procedure=read_choice(procedure, PROCEDURES, "procedure"),
+        guidance=read_choice(guidance, GUIDANCES, "guidance"),
+        payer_format=read_choice(payer_format, FORMATS, "payer format"),
+        intent=None if intent is None else read_choice(intent, INTENTS, "intent"),
     )
 
 
@@ -531,11 +245,11 @@ def _levels_from_joints(
     pairs: Iterable[tuple[str, str]],
 ) -> tuple[list[_Level], list[CodingWarning]]:
     sides = _group_sides(pairs)
-    levels = [_Level(joint, _side_of(sides[joint])) for joint in JOINTS if joint in sides]
+    levels = [_Level(joint, side_of(sides[joint])) for joint in JOINTS if joint in sides]
     repeated = [level for level in levels if _overlaps(sides[level.joint])]
     warnings = []
     if repeated:
-        named = ", ".join(f"{level.joint} ({_SIDE_WORDS[level.side]})" for level in repeated)
+        named = ", ".join(f"{level.joint} ({level.side.label})" for level in repeated)
         warnings.append(
             CodingWarning(
                 "joint-named-twice",
@@ -550,13 +264,13 @@ def _levels_from_joints(
 
 def _overlaps(sides: list[str]) -> bool:
     """True when a joint is named twice for the same side (L4-L5:L twice, or B and R)."""
-    return sum(len(_side_set(side)) for side in sides) > len(_side_set(_side_of(sides)))
+    return sum(len(side_set(side)) for side in sides) > len(side_set(side_of(sides)))
 
 
 def _levels_from_nerves(
     pairs: Iterable[tuple[str, str]],
 ) -> tuple[list[_Level], list[CodingWarning]]:
-    sides = {nerve: _side_set(_side_of(given)) for nerve, given in _group_sides(pairs).items()}
+    sides = {nerve: side_set(side_of(given)) for nerve, given in _group_sides(pairs).items()}
     warnings = []
     if S1_NERVE in sides:
         warnings.append(_s1_warning())
@@ -565,10 +279,10 @@ def _levels_from_nerves(
         upper, lower = joint_nerves(joint)
         common = sides.get(upper, frozenset()) & sides.get(lower, frozenset())
         if common:
-            levels.append(_Level(joint, _side_of(common), (upper, lower)))
+            levels.append(_Level(joint, side_of(common), (upper, lower)))
             used |= {(nerve, side) for nerve in (upper, lower) for side in common}
     unpaired = [
-        (nerve, _side_of(left_over))
+        (nerve, side_of(left_over))
         for nerve in NERVES
         if (left_over := {side for side in sides.get(nerve, ()) if (nerve, side) not in used})
     ]
@@ -594,7 +308,7 @@ def _s1_warning() -> CodingWarning:
 
 def _unpaired_warning(unpaired: list[tuple[str, str]]) -> CodingWarning:
     described = "; ".join(
-        f"{nerve} ({_SIDE_WORDS[side]}), part of {' or '.join(_joints_of_nerve(nerve))}"
+        f"{nerve} ({side.label}), part of {' or '.join(joints_of_nerve(nerve))}"
         for nerve, side in unpaired
     )
     return CodingWarning(
@@ -608,13 +322,13 @@ def _unpaired_warning(unpaired: list[tuple[str, str]]) -> CodingWarning:
 
 def _nerves_counted_warning(levels: list[_Level]) -> CodingWarning:
     counted = ", ".join(
-        f"{level.joint} ({' + '.join(level.nerves)}, {_SIDE_WORDS[level.side]})" for level in levels
+        f"{level.joint} ({' + '.join(level.nerves)}, {level.side.label})" for level in levels
     )
     message = (
         f"Levels are joints, not nerves: the nerves given supply {len(levels)} "
         f"joint{'s' if len(levels) > 1 else ''}: {counted}."
     )
-    if any(_is_thoracic_mapping(level.joint) for level in levels):
+    if any(is_thoracic_inference(level.joint) for level in levels):
         message += (
             " The thoracic mapping (Tn-Tn+1 from the Tn-1 and Tn medial branches) is an "
             "anatomical inference, not a quoted payer rule."
@@ -636,19 +350,21 @@ def _no_level_warning() -> CodingWarning:
 
 
 def _sessions(levels: list[_Level], case: _Case) -> list[_Session]:
-    upper = tuple(level for level in levels if joint_region(level.joint) == CERVICOTHORACIC)
-    lower = tuple(level for level in levels if joint_region(level.joint) == LUMBOSACRAL)
+    upper = tuple(
+        level for level in levels if joint_region(level.joint) == Region.CERVICAL_THORACIC
+    )
+    lower = tuple(level for level in levels if joint_region(level.joint) == Region.LUMBAR_SACRAL)
     if (
         case.medicare
         and case.imaged
-        and [level.joint for level in upper] == [_LAST_CERVICOTHORACIC_JOINT]
+        and [level.joint for level in upper] == [LAST_CERVICAL_THORACIC_JOINT]
         and lower
         and lower[0].joint == "L1-L2"
     ):
-        return [_Session(LUMBOSACRAL, CERVICOTHORACIC, upper + lower)]
+        return [_Session(Region.LUMBAR_SACRAL, Region.CERVICAL_THORACIC, upper + lower)]
     sessions = [
-        _Session(CERVICOTHORACIC, CERVICOTHORACIC, upper),
-        _Session(LUMBOSACRAL, LUMBOSACRAL, lower),
+        _Session(Region.CERVICAL_THORACIC, Region.CERVICAL_THORACIC, upper),
+        _Session(Region.LUMBAR_SACRAL, Region.LUMBAR_SACRAL, lower),
     ]
     return [session for session in sessions if session.levels]
 
@@ -662,25 +378,26 @@ class _Rule:
     sources: tuple[str, ...]
 
 
-def _side_modifier_sets(side: str, case: _Case) -> tuple[tuple[str, ...], ...]:
+def _side_modifier_sets(side: Side, case: _Case) -> tuple[tuple[str, ...], ...]:
     """One modifier tuple per line: medicare bilateral = ('50',); rtlt bilateral = RT and LT."""
-    if side == "L":
+    if side == Side.LEFT:
         return (("LT",),)
-    if side == "R":
+    if side == Side.RIGHT:
         return (("RT",),)
     return (("50",),) if case.medicare else (("RT",), ("LT",))
 
 
 def _covers(level: _Level, modifier: str) -> bool:
     """Whether a line with this side modifier covers the level (50 covers every side)."""
-    return modifier == "50" or {"LT": "L", "RT": "R"}[modifier] in _side_set(level.side)
+    return modifier == "50" or _MODIFIER_SIDES[modifier] in side_set(level.side)
 
 
-def _side_rule(side: str, case: _Case, add_on: bool) -> tuple[str, tuple[str, ...]]:
-    if side in ("L", "R"):
-        word, modifier = ("left", "LT") if side == "L" else ("right", "RT")
-        return f"Treated on the {word} only: modifier {modifier} (the codes are unilateral).", (
-            "fcsocg",
+def _side_rule(side: Side, case: _Case, add_on: bool) -> tuple[str, tuple[str, ...]]:
+    if side != Side.BOTH:
+        modifier = "LT" if side == Side.LEFT else "RT"
+        return (
+            f"Treated on the {side.label} only: modifier {modifier} (the codes are unilateral).",
+            ("fcsocg",),
         )
     if case.medicare:
         text = "Bilateral: one line with modifier 50 and 1 unit (Medicare)"
@@ -701,10 +418,10 @@ def _nerve_note(levels: Iterable[_Level]) -> tuple[str, tuple[str, ...]]:
             continue
         upper, lower = level.nerves
         note = (
-            f"{level.joint} is counted from the {_nerve_label(upper)} and {_nerve_label(lower)} "
+            f"{level.joint} is counted from the {nerve_label(upper)} and {nerve_label(lower)} "
             "(a level is a joint, not a nerve)"
         )
-        if _is_thoracic_mapping(level.joint):
+        if is_thoracic_inference(level.joint):
             note += "; the thoracic nerve-to-joint mapping is an anatomical inference"
         notes.append(note)
         sources += ["a58350", "aapc-anesthesia-alert" if lower == "L5" else "medlearn"]
@@ -721,7 +438,7 @@ def _line(
     units: int = 1,
 ) -> Line:
     """One line; its rule text adds the side, nerve, modifier 51 and KX explanations."""
-    side_text, side_sources = _side_rule(_side_of(lv.side for lv in levels), case, add_on)
+    side_text, side_sources = _side_rule(side_of(lv.side for lv in levels), case, add_on)
     nerve_text, nerve_sources = _nerve_note(levels)
     text = f"{rule.text} {side_text}{nerve_text}"
     sources = rule.sources + side_sources + nerve_sources
@@ -746,7 +463,7 @@ def _lines_once_per_side(
     code: str, levels: tuple[_Level, ...], case: _Case, rule: _Rule, add_on: bool
 ) -> list[Line]:
     """One unit per side modifier: one line in medicare or when unilateral, else RT and LT."""
-    side = _side_of(level.side for level in levels)
+    side = side_of(level.side for level in levels)
     lines = []
     for modifiers in _side_modifier_sets(side, case):
         covered = tuple(level for level in levels if _covers(level, modifiers[0]))
@@ -773,7 +490,7 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 def _region_text(session: _Session) -> str:
-    return "lumbar/sacral" if session.region == LUMBOSACRAL else "cervical/thoracic"
+    return _REGION_TEXT[session.region]
 
 
 def _names(levels: Iterable[_Level]) -> str:
@@ -784,9 +501,10 @@ def _names(levels: Iterable[_Level]) -> str:
 
 
 def _injection_lines(session: _Session, case: _Case) -> list[Line]:
-    kind = "ultrasound" if case.guidance == "ultrasound" else "image"
-    primary = _INJECTION_CODES[(kind, session.primary_region)][0]
-    _, second, third = _INJECTION_CODES[(kind, session.region)]
+    kind = "ultrasound" if case.guidance == Guidance.ULTRASOUND else "image"
+    primary = family(case.procedure, case.guidance, session.primary_region).code(Level.FIRST)
+    codes = family(case.procedure, case.guidance, session.region)
+    second, third = codes.code(Level.SECOND), codes.code(Level.THIRD_PLUS)
     first, *others = session.levels
     lines = _lines_once_per_side(
         primary, (first,), case, _primary_rule(session, kind, primary, second), add_on=False
@@ -823,7 +541,7 @@ def _primary_rule(session: _Session, kind: str, primary: str, second: str) -> _R
             "t12-l1-lumbar-session",
             ("cgs25", "aapc-rci-ngs", "aapc-neurology-alert"),
         )
-    thoracic = first.joint == _LAST_CERVICOTHORACIC_JOINT
+    thoracic = first.joint == LAST_CERVICAL_THORACIC_JOINT
     return _Rule(
         f"{first.joint} is the first {_region_text(session)} level"
         f"{' (T12-L1 counts as thoracic for CPT)' if thoracic else ''}, counted cranial to "
@@ -860,8 +578,12 @@ def _third_level_rule(session: _Session, kind: str, third: str, rest: tuple[_Lev
 
 
 def _rfa_lines(session: _Session, case: _Case) -> list[Line]:
-    first_code = _RFA_CODES[session.primary_region][0]
-    additional_code = _RFA_CODES[session.region][1]
+    first_code = family(case.procedure, case.guidance, session.primary_region).code(
+        Level.FIRST_JOINT
+    )
+    additional_code = family(case.procedure, case.guidance, session.region).code(
+        Level.ADDITIONAL_JOINT
+    )
     first, *others = session.levels
     rule = _rfa_first_rule(session, first_code, additional_code)
     lines = _lines_once_per_side(first_code, (first,), case, rule, add_on=False)
@@ -885,7 +607,7 @@ def _rfa_first_rule(session: _Session, first_code: str, additional_code: str) ->
             ("cgs25", "aapc-rci-ngs"),
         )
     first = session.levels[0].joint
-    thoracic = first == _LAST_CERVICOTHORACIC_JOINT
+    thoracic = first == LAST_CERVICAL_THORACIC_JOINT
     return _Rule(
         f"Radiofrequency ablation is coded per facet joint: {first} is the first "
         f"{_region_text(session)} joint{' (T12-L1 takes the thoracic code)' if thoracic else ''}"
@@ -912,7 +634,7 @@ def _rfa_additional_rule(session: _Session, code: str, names: str) -> _Rule:
 
 
 def _guidance_phrase(case: _Case) -> str:
-    return "ultrasound guidance" if case.guidance == "ultrasound" else "no imaging"
+    return "ultrasound guidance" if case.guidance == Guidance.ULTRASOUND else "no imaging"
 
 
 def _guidance_warnings(case: _Case) -> list[CodingWarning]:
@@ -925,7 +647,7 @@ def _guidance_warnings(case: _Case) -> list[CodingWarning]:
                 ("fcsocg",),
             )
         ]
-    if case.procedure == "rfa":
+    if case.procedure == Procedure.RFA:
         return [
             CodingWarning(
                 "rfa-needs-fluoroscopy-or-ct",
@@ -937,7 +659,7 @@ def _guidance_warnings(case: _Case) -> list[CodingWarning]:
                 ("codingahead", "justmypassion", "l38773q"),
             )
         ]
-    if case.guidance == "ultrasound":
+    if case.guidance == Guidance.ULTRASOUND:
         return [
             CodingWarning(
                 "ultrasound-not-covered",
@@ -979,8 +701,8 @@ def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarni
         counts = ", ".join(
             f"{len(session.levels)} {_region_text(session)} levels" for session in crowded
         )
-        if case.procedure == "injection":
-            codes = "0215T/0218T" if case.guidance == "ultrasound" else "64492/64495"
+        if case.procedure == Procedure.INJECTION:
+            codes = "0215T/0218T" if case.guidance == Guidance.ULTRASOUND else "64492/64495"
             consequence = f"the third-level add-on ({codes}) is non-covered, paid only on appeal."
         else:
             consequence = "ablation beyond two levels is non-covered."
@@ -998,7 +720,7 @@ def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarni
 
 def _payer_warnings(case: _Case) -> list[CodingWarning]:
     warnings = []
-    if case.procedure == "rfa":
+    if case.procedure == Procedure.RFA:
         warnings.append(
             CodingWarning(
                 "medicare-rfa-prerequisites",
@@ -1010,7 +732,7 @@ def _payer_warnings(case: _Case) -> list[CodingWarning]:
                 ("l38773q", "norqa"),
             )
         )
-    elif case.intent == "therapeutic":
+    elif case.intent == Intent.THERAPEUTIC:
         warnings.append(
             CodingWarning(
                 "medicare-therapeutic-prerequisites",
@@ -1036,11 +758,11 @@ def _payer_warnings(case: _Case) -> list[CodingWarning]:
 
 
 def _frequency_warning(case: _Case) -> CodingWarning:
-    if case.procedure == "rfa":
+    if case.procedure == Procedure.RFA:
         limit = "at most 2 radiofrequency ablation sessions"
-    elif case.intent == "diagnostic":
+    elif case.intent == Intent.DIAGNOSTIC:
         limit = "at most 4 diagnostic injection sessions (therapeutic sessions are counted apart)"
-    elif case.intent == "therapeutic":
+    elif case.intent == Intent.THERAPEUTIC:
         limit = "at most 4 therapeutic injection sessions (diagnostic sessions are counted apart)"
     else:
         limit = "at most 4 diagnostic and 4 therapeutic injection sessions"
@@ -1067,7 +789,7 @@ def _format_warning() -> CodingWarning:
 
 
 def _levels_text(levels: list[_Level]) -> str:
-    return ", ".join(f"{level.joint} {_SIDE_WORDS[level.side]}" for level in levels)
+    return ", ".join(f"{level.joint} {level.side.label}" for level in levels)
 
 
 def _documentation(levels: list[_Level], sessions: list[_Session], case: _Case) -> tuple[str, ...]:
@@ -1079,7 +801,7 @@ def _documentation(levels: list[_Level], sessions: list[_Session], case: _Case) 
             "the joints they supply."
         )
     items.append(_guidance_item(case))
-    if case.procedure == "rfa":
+    if case.procedure == Procedure.RFA:
         items += [
             "Thermal radiofrequency technique: electrode, lesion temperature and time at each "
             "nerve (Medicare covers thermal RFA only).",
@@ -1107,20 +829,20 @@ def _documentation(levels: list[_Level], sessions: list[_Session], case: _Case) 
 
 def _guidance_item(case: _Case) -> str:
     if case.imaged:
-        name = "Fluoroscopy" if case.guidance == "fluoroscopy" else "CT"
+        name = "Fluoroscopy" if case.guidance == Guidance.FLUOROSCOPY else "CT"
         return f"{name} guidance, with saved images of the final needle position (and contrast)."
-    if case.guidance == "ultrasound":
+    if case.guidance == Guidance.ULTRASOUND:
         return "Ultrasound guidance, with saved images of the final needle position."
     return "That no imaging guidance was used."
 
 
-def _intent_item(intent: str | None) -> str:
-    if intent == "diagnostic":
+def _intent_item(intent: Intent | None) -> str:
+    if intent == Intent.DIAGNOSTIC:
         return (
             "Diagnostic intent: pain score before and after the block on the same scale, and the "
             "percent relief of the index pain (at least 80% to proceed) for the agent's duration."
         )
-    if intent == "therapeutic":
+    if intent == Intent.THERAPEUTIC:
         return (
             "Therapeutic intent: two prior diagnostic blocks each with at least 80% relief, and "
             "why the patient is not a radiofrequency ablation candidate."
@@ -1135,10 +857,10 @@ def _intent_item(intent: str | None) -> str:
 
 def code_claim(
     procedure: str,
-    guidance: str = "fluoroscopy",
+    guidance: str = Guidance.FLUOROSCOPY,
     joints: Iterable = (),
     nerves: Iterable = (),
-    payer_format: str = "medicare",
+    payer_format: str = ClaimFormat.MEDICARE,
     intent: str | None = None,
 ) -> Result:
     """Code one session: claim lines, warnings, the levels counted and a documentation checklist.
@@ -1147,8 +869,8 @@ def code_claim(
     Exactly one of them must be given. Raises InvalidInput for anything that cannot be coded.
     """
     case = _case(procedure, guidance, payer_format, intent)
-    joint_pairs = _coerce_entries(joints, "joints")
-    nerve_pairs = _coerce_entries(nerves, "nerves")
+    joint_pairs = coerce_entries(joints, "joints")
+    nerve_pairs = coerce_entries(nerves, "nerves")
     if bool(joint_pairs) == bool(nerve_pairs):
         given = "both" if joint_pairs else "neither"
         raise InvalidInput(
@@ -1178,10 +900,10 @@ def code_claim(
 
 
 def _lines(sessions: list[_Session], case: _Case) -> list[Line]:
-    if case.procedure == "rfa":
+    if case.procedure == Procedure.RFA:
         if not case.imaged:
             return []
         return [line for session in sessions for line in _rfa_lines(session, case)]
-    if case.guidance == "none":
+    if case.guidance == Guidance.NONE:
         return []
     return [line for session in sessions for line in _injection_lines(session, case)]

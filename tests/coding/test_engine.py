@@ -15,6 +15,7 @@ from coding.engine import (
     CodingWarning,
     InvalidInput,
     Line,
+    Region,
     Result,
     code_claim,
     joint_nerves,
@@ -80,8 +81,9 @@ def test_it_maps_each_joint_to_its_two_nerves(joint, nerves):
 
 
 def test_it_puts_t12_l1_in_the_cervical_thoracic_region():
-    assert joint_region("T12-L1") == "cervical/thoracic"
-    assert joint_region("L1-L2") == "lumbar/sacral"
+    # The region values of codes/data/codes.toml: T12-L1 takes 64490, L1-L2 takes 64493.
+    assert joint_region("T12-L1") == Region.CERVICAL_THORACIC == "cervical_thoracic"
+    assert joint_region("L1-L2") == Region.LUMBAR_SACRAL == "lumbar_sacral"
 
 
 # --- Lines and claim text ---------------------------------------------------------------------
