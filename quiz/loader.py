@@ -2,295 +2,328 @@
 
 quiz/data/quizzes.toml declares the quizzes. A topic quiz takes the questions of
 quiz/data/questions/<its slug>.toml in file order; the mixed exam lists question keys.
-Everything is read and checked first (against the reference data, the ICD-10-CM tabular and
-the coding engine); the writes run in one transaction and touch only rows that differ, so a
-second run changes nothing. Run it after load_reference: questions cite its codes and sources.
+Each kind of record is a form (see codes/records.py) that declares its fields once. Everything
+is read and checked first (against the reference data, the ICD-10-CM tabular and the coding
+engine; a claim question's hand-written `expected` answer must be what the engine codes); the
+writes run in one transaction and touch only rows that differ, so a second run changes
+nothing. Run it after load_reference: questions cite its codes and sources.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from codes import icd
-from codes.loader import Report, sync
 from codes.models import Code, Misconception, Rule, Source, Taxonomy
-from coding.engine import FORMATS, GUIDANCES, INTENTS, PROCEDURES, InvalidInput
-from quiz.models import RESERVED_SLUGS, Option, Question, Quiz, QuizQuestion, Tag
+from codes.records import (
+    Choice,
+    Choices,
+    DataError,
+    Flag,
+    Integer,
+    Key,
+    Keys,
+    RecordForm,
+    Report,
+    Table,
+    Tables,
+    Text,
+    read_table,
+    read_toml,
+    save,
+    validate_slug,
+)
+from coding.claims import ClaimError, parse_claim
+from coding.engine import InvalidInput
+from coding.scoring import score_claim
+from quiz.models import Option, Question, Quiz, QuizQuestion, Tag, validate_quiz_slug
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class QuizDataError(Exception):
-    """Bad question data: names the file and the record."""
-
-    def __init__(self, file: str, record: str, problem: str):
-        self.file, self.record, self.problem = file, record, problem
-        super().__init__(f"quiz/data/{file}, {record}: {problem}")
-
-
-class Record:
-    """One table of a TOML file, read with checks that name the file and the record."""
-
-    def __init__(self, file: str, name: str, data: object):
-        self.file, self.name = file, name
-        if not isinstance(data, dict):
-            self.fail("must be a table")
-        self.data = data
-
-    def fail(self, problem: str):
-        raise QuizDataError(self.file, self.name, problem)
-
-    def text(self, key: str, required: bool = True) -> str:
-        value = self.data.get(key, "")
-        if not isinstance(value, str):
-            self.fail(f"field '{key}' must be text, not {type(value).__name__}")
-        value = value.strip()
-        if required and not value:
-            self.fail(f"missing field '{key}'")
-        return value
-
-    def number(self, key: str, low: int, high: int, required: bool = True) -> int | None:
-        value = self.data.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            self.fail(f"field '{key}' must be a whole number from {low} to {high}")
-        return value
-
-    def texts(self, key: str, required: bool = False) -> list[str]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self.fail(f"field '{key}' must be a list of text")
-        if required and not value:
-            self.fail(f"field '{key}' is empty")
-        return [item.strip() for item in value]
-
-    def choice(self, key: str, allowed, required: bool = True) -> str:
-        value = self.text(key, required=required)
-        if value and value not in allowed:
-            self.fail(f"'{key}' is {value!r}; allowed: {', '.join(map(repr, allowed))}")
-        return value
-
-    def known(self, key: str, known: dict, what: str, required: bool = False) -> list:
-        keys = self.texts(key, required=required)
-        for item in keys:
-            if item not in known:
-                self.fail(f"unknown {what} {item!r} in '{key}'{REFERENCE_HINT}")
-        return [known[item] for item in keys]
-
-
 REFERENCE_HINT = " (is the reference data loaded? run manage.py load_reference first)"
 
 
-def read_toml(path: Path, name: str) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise QuizDataError(name, "file", f"missing ({path})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise QuizDataError(name, "file", f"not valid TOML: {error}") from None
+# The records -----------------------------------------------------------------------------------
 
 
-class Reference:
-    """The reference rows questions may cite, read once."""
+class ClaimForm(RecordForm):
+    """A claim question's scenario (`claim = { ... }`), as the coding engine takes it."""
 
-    def __init__(self):
-        self.codes = {c.code: c for c in Code.objects.all()}
-        self.sources = {s.key: s for s in Source.objects.all()}
-        self.rules = {r.key: r for r in Rule.objects.all()}
-        self.misconceptions = {m.key: m for m in Misconception.objects.all()}
-        self.taxonomies = {t.code: t for t in Taxonomy.objects.all()}
+    model = Question
+    toml_names = {"payer_format": "format"}
+    procedure = Choice()
+    guidance = Choice()
+    joints = Text(required=False)
+    nerves = Text(required=False)
+    payer_format = Choice()
+    intent = Choice(required=False)
 
-
-def read_option(r: Record, ref: Reference) -> dict:
-    diagnosis, taxonomy = r.text("diagnosis", False).upper(), r.text("taxonomy", False).upper()
-    text = r.text("text", required=not (diagnosis or taxonomy))
-    if diagnosis or taxonomy:
-        if text:
-            r.fail("an option naming a diagnosis or taxonomy takes its 'title', not 'text'")
-        title = r.text("title")
-    if diagnosis:
-        found = icd.lookup(diagnosis)
-        if found is None:
-            r.fail(f"invalid ICD-10-CM code {diagnosis!r} (not in the CDC ICD-10-CM tabular)")
-        official, _billable = found
-        if title != official:
-            r.fail(f"title {title!r} does not match the ICD-10-CM title {official!r}")
-        text = f"{diagnosis} {title}"
-    elif taxonomy:
-        if taxonomy not in ref.taxonomies:
-            r.fail(f"unknown taxonomy {taxonomy!r}{REFERENCE_HINT}")
-        official = ref.taxonomies[taxonomy].display_name
-        if title != official:
-            r.fail(f"title {title!r} does not match the NUCC display name {official!r}")
-        text = f"{taxonomy} {title}"
-    if len(text) > 300:
-        r.fail("text is longer than 300 characters")
-    correct = r.data.get("correct", False)
-    if not isinstance(correct, bool):
-        r.fail("field 'correct' must be true or false")
-    tag = r.choice("tag", Tag.values, required=False)
-    if tag and correct:
-        r.fail("a right option carries no misconception tag")
-    return {"text": text, "correct": correct, "tag": tag}
-
-
-def read_question(r: Record, ref: Reference) -> dict:
-    key = r.text("key")
-    if not SLUG_PATTERN.match(key) or len(key) > 80:
-        r.fail(f"key {key!r} is not a slug (lowercase letters, digits, hyphens; 80 at most)")
-    kind = r.choice("kind", Question.Kind.values)
-    prompt = r.text("prompt")
-    if len(prompt) > 300:
-        r.fail("prompt is longer than 300 characters")
-    tags = r.texts("tags", required=True)
-    for tag in tags:
-        if tag not in Tag.values:
-            r.fail(f"unknown tag {tag!r}; allowed: {', '.join(Tag.values)}")
-    row = {
-        "key": key,
-        "fields": {
-            "kind": kind,
-            "scenario": r.text("scenario"),
-            "prompt": prompt,
-            "explanation": r.text("explanation"),
-            "tags": tags,
-            "procedure": "",
-            "guidance": "",
-            "joints": "",
-            "nerves": "",
-            "payer_format": "",
-            "intent": "",
-        },
-        "m2m": {
-            "codes": r.known("codes", ref.codes, "code"),
-            "sources": r.known("sources", ref.sources, "source", required=True),
-            "rules": r.known("rules", ref.rules, "rule"),
-            "misconceptions": r.known("misconceptions", ref.misconceptions, "misconception"),
-        },
-        "options": [],
-    }
-    options = r.data.get("options", [])
-    if kind == Question.Kind.CLAIM:
-        if options:
-            r.fail("a claim-entry question has no options: the engine computes its answer")
-        claim = Record(r.file, f"{r.name} claim", r.data.get("claim"))
-        scenario = {
-            "procedure": claim.choice("procedure", PROCEDURES),
-            "guidance": claim.choice("guidance", GUIDANCES),
-            "joints": claim.text("joints", required=False),
-            "nerves": claim.text("nerves", required=False),
-            "payer_format": claim.choice("format", FORMATS),
-            "intent": claim.choice("intent", INTENTS, required=False),
-        }
-        row["fields"].update(scenario)
-        question = Question(kind=kind, **scenario)
-        if bool(scenario["joints"]) == bool(scenario["nerves"]):
-            claim.fail("name either 'joints' or 'nerves' (with sides, e.g. 'L4-L5:B')")
+    def clean(self):
+        row = super().clean()
+        if self.errors:
+            return row
+        if bool(row["joints"]) == bool(row["nerves"]):
+            raise ValidationError("name either 'joints' or 'nerves' (with sides, e.g. 'L4-L5:B')")
         try:
-            lines = question.claim_result().lines
+            lines = Question(kind=Question.Kind.CLAIM, **row).claim_result().lines
         except InvalidInput as error:
-            claim.fail(f"the coding engine cannot code it: {error}")
+            raise ValidationError(
+                "the coding engine cannot code it: %(error)s", params={"error": str(error)}
+            ) from None
         if not lines:
-            claim.fail("the engine gives no claim line for it; ask it as a choice question")
+            raise ValidationError(
+                "the engine gives no claim line for it; ask it as a choice question"
+            )
+        return {**row, "lines": lines}
+
+
+class OptionForm(RecordForm):
+    """[[question.options]]: a text, or a diagnosis or taxonomy code with its official title."""
+
+    model = Option
+    text = Text(required=False)
+    correct = Flag(required=False)
+    tag = Choice(required=False)
+    diagnosis = Text(upper=True, required=False, stored=False)
+    taxonomy = Key("taxonomy", upper=True, hint=REFERENCE_HINT, required=False, stored=False)
+    title = Text(required=False, stored=False)
+
+    def clean_diagnosis(self) -> str:
+        code = self.cleaned_data["diagnosis"]
+        if code and icd.lookup(code) is None:
+            raise ValidationError(
+                "invalid ICD-10-CM code %(value)r (not in the CDC ICD-10-CM tabular)",
+                params={"value": code},
+            )
+        return code
+
+    def clean(self):
+        row = super().clean()
+        if self.errors:
+            return row
+        code = row["diagnosis"] or row["taxonomy"]
+        if row["diagnosis"] and row["taxonomy"]:
+            raise ValidationError("an option names a diagnosis or a taxonomy, not both")
+        if code:
+            if row["text"]:
+                raise ValidationError(
+                    "an option naming a diagnosis or taxonomy takes its 'title', not 'text'"
+                )
+            if row["diagnosis"]:
+                official, what = icd.lookup(code)[0], "the ICD-10-CM title"
+            else:
+                official, what = self.known["taxonomy"][code].display_name, "the NUCC display name"
+            if row["title"] != official:
+                raise ValidationError(
+                    "title %(value)r does not match %(what)s %(official)r",
+                    params={"value": row["title"], "what": what, "official": official},
+                )
+            row["text"] = f"{code} {official}"
+        elif not row["text"]:
+            raise ValidationError("missing field 'text'")
+        elif row["title"]:
+            raise ValidationError("only an option naming a diagnosis or taxonomy has a 'title'")
+        limit = Option._meta.get_field("text").max_length
+        if len(row["text"]) > limit:
+            raise ValidationError(
+                "the option's text is longer than %(limit)s characters", params={"limit": limit}
+            )
+        if row["correct"] and row["tag"]:
+            raise ValidationError("a right option carries no misconception tag")
         return row
-    if "claim" in r.data:
-        r.fail("only a claim-entry question has a 'claim' scenario")
-    if not isinstance(options, list) or len(options) < 2:
-        r.fail("a choice question needs at least two [[question.options]]")
-    for number, option in enumerate(options, start=1):
-        row["options"].append(read_option(Record(r.file, f"{r.name} option {number}", option), ref))
-    texts = [o["text"] for o in row["options"]]
-    if len(set(texts)) != len(texts):
-        r.fail("two options have the same text")
-    right = sum(o["correct"] for o in row["options"])
-    if kind == Question.Kind.SINGLE and right != 1:
-        r.fail(f"a single-choice question has exactly one right option, not {right}")
-    if kind == Question.Kind.MULTIPLE and right < 1:
-        r.fail("a multiple-choice question needs at least one right option")
-    return row
+
+
+class QuestionForm(RecordForm):
+    """[[question]] in questions/<topic>.toml."""
+
+    model = Question
+    ident = ("key",)
+    key = Text(validators=[validate_slug])
+    kind = Choice()
+    scenario = Text()
+    prompt = Text()
+    explanation = Text()
+    tags = Choices(Tag.choices, what="tag")
+    codes = Keys("code", upper=True, hint=REFERENCE_HINT, required=False)
+    sources = Keys("source", hint=REFERENCE_HINT)
+    rules = Keys("rule", hint=REFERENCE_HINT, required=False)
+    misconceptions = Keys("misconception", hint=REFERENCE_HINT, required=False)
+    # A claim question: its scenario for the engine, and its answer written by hand.
+    claim = Table(required=False, stored=False)
+    expected = Text(required=False, stored=False)
+    # A choice question: its options.
+    options = Tables(required=False, stored=False)
+
+    def clean(self):
+        row = super().clean()
+        if self.errors:
+            return row
+        # The scenario fields stay blank on a choice question.
+        row.update(dict.fromkeys(ClaimForm.base_fields, ""))
+        if row["kind"] == Question.Kind.CLAIM:
+            self.check_claim(row)
+        else:
+            self.check_choice(row)
+        return row
+
+    def check_claim(self, row: dict) -> None:
+        if row["options"]:
+            raise ValidationError(
+                "a claim-entry question has no options: its answer is the claim in 'expected'"
+            )
+        if not row["claim"]:
+            self.add_error("claim", "missing field %(field)s: the scenario the engine codes")
+            return
+        claim = self.nested(ClaimForm, row["claim"], "claim")
+        lines = claim.pop("lines")
+        row.update(claim)
+        if not row["expected"]:
+            self.add_error(
+                "expected",
+                "missing field %(field)s: the claim lines, written by hand (e.g. '64493-50-KX')",
+            )
+            return
+        try:
+            given = parse_claim(row["expected"])
+        except ClaimError as error:
+            self.add_error(
+                "expected",
+                ValidationError(
+                    "field %(field)s cannot be read: %(error)s", params={"error": str(error)}
+                ),
+            )
+            return
+        if score_claim(lines, given).score < 1:
+            self.add_error(
+                "expected",
+                ValidationError(
+                    "%(field)s is %(value)r, but the engine codes %(engine)r for this scenario",
+                    params={
+                        "value": row["expected"],
+                        "engine": ", ".join(line.text() for line in lines),
+                    },
+                ),
+            )
+
+    def check_choice(self, row: dict) -> None:
+        for name in ("claim", "expected"):
+            if row[name]:
+                self.add_error(name, "only a claim-entry question has %(field)s")
+        if self.errors:
+            return
+        if len(row["options"]) < 2:
+            raise ValidationError("a choice question needs at least two [[question.options]]")
+        row["options"] = [
+            self.nested(OptionForm, option, f"option {number}")
+            for number, option in enumerate(row["options"], start=1)
+        ]
+        texts = [option["text"] for option in row["options"]]
+        if len(set(texts)) != len(texts):
+            raise ValidationError("two options have the same text")
+        right = sum(option["correct"] for option in row["options"])
+        if row["kind"] == Question.Kind.SINGLE and right != 1:
+            raise ValidationError(
+                "a single-choice question has exactly one right option, not %(right)s",
+                params={"right": right},
+            )
+        if row["kind"] == Question.Kind.MULTIPLE and right < 1:
+            raise ValidationError("a multiple-choice question needs at least one right option")
+
+
+class QuizForm(RecordForm):
+    """[[quiz]] in quizzes.toml. A topic quiz takes the questions of questions/<slug>.toml."""
+
+    model = Quiz
+    ident = ("slug",)
+    slug = Text(validators=[validate_slug, validate_quiz_slug])
+    title = Text()
+    description = Text(required=False)
+    kind = Choice()
+    pass_mark = Integer(low=1, high=100)
+    time_limit = Integer(low=1, high=600, required=False)
+    questions = Keys("question", required=False, stored=False)
+
+    def clean(self):
+        row = super().clean()
+        if self.errors:
+            return row
+        if row["kind"] == Quiz.Kind.TOPIC:
+            if "questions" in self.data:
+                raise ValidationError(
+                    "a topic quiz takes the questions of questions/%(slug)s.toml; no list",
+                    params={"slug": row["slug"]},
+                )
+            row["questions"] = self.known["topic"].get(row["slug"], [])
+            if not row["questions"]:
+                raise ValidationError(
+                    "no questions: add them to quiz/data/questions/%(slug)s.toml",
+                    params={"slug": row["slug"]},
+                )
+        elif not row["questions"]:
+            self.add_error("questions", "an exam lists its questions in %(field)s")
+        elif len(set(row["questions"])) != len(row["questions"]):
+            self.add_error("questions", "a question is listed twice in %(field)s")
+        return row
+
+
+# Reading ---------------------------------------------------------------------------------------
 
 
 def read(data_dir: Path = DATA_DIR) -> dict:
-    """Read and check every file; return plain rows ready to write, or raise QuizDataError."""
-    ref = Reference()
-    raw = read_toml(data_dir / "quizzes.toml", "quizzes.toml")
-    quizzes, questions, seen = [], {}, {}
-    items = raw.get("quiz", [])
+    """Read and check every file; return cleaned records ready to write, or raise DataError."""
+    # The reference rows questions may cite, read once; the writer links them.
+    known: dict = {
+        "code": {c.code: c for c in Code.objects.all()},
+        "source": {s.key: s for s in Source.objects.all()},
+        "rule": {r.key: r for r in Rule.objects.all()},
+        "misconception": {m.key: m for m in Misconception.objects.all()},
+        "taxonomy": {t.code: t for t in Taxonomy.objects.all()},
+    }
+    quizzes_file = "quiz/data/quizzes.toml"
+    items = read_toml(data_dir / "quizzes.toml", quizzes_file).get("quiz", [])
     if not isinstance(items, list) or not items:
-        raise QuizDataError("quizzes.toml", "file", "declares no [[quiz]]")
+        raise DataError(quizzes_file, "file", "declares no [[quiz]]")
+    questions, topics, seen = [], {}, {}
     topic_files = sorted((data_dir / "questions").glob("*.toml"))
-    for path in topic_files:
-        name = f"questions/{path.name}"
-        content = read_toml(path, name)
-        for index, item in enumerate(content.get("question", [])):
-            label = f"question #{index + 1}"
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
-                label += f" ({item['key']})"
-            r = Record(name, label, item)
-            row = read_question(r, ref)
-            if row["key"] in seen:
-                r.fail(f"duplicate key {row['key']!r} (also in {seen[row['key']]})")
-            seen[row["key"]] = name
-            row["topic"] = path.stem
-            questions[row["key"]] = row
-    slugs = set()
-    for index, item in enumerate(items):
-        label = f"quiz #{index + 1}"
-        if isinstance(item, dict) and isinstance(item.get("slug"), str):
-            label += f" ({item['slug']})"
-        r = Record("quizzes.toml", label, item)
-        slug = r.text("slug")
-        if not SLUG_PATTERN.match(slug) or slug in RESERVED_SLUGS:
-            r.fail(f"slug {slug!r} is not a free slug")
-        if slug in slugs:
-            r.fail(f"duplicate slug {slug!r}")
-        slugs.add(slug)
-        kind = r.choice("kind", Quiz.Kind.values)
-        if kind == Quiz.Kind.TOPIC:
-            if "questions" in r.data:
-                r.fail(f"a topic quiz takes the questions of questions/{slug}.toml; no list")
-            keys = [key for key, row in questions.items() if row["topic"] == slug]
-            if not keys:
-                r.fail(f"no questions: add them to quiz/data/questions/{slug}.toml")
-        else:
-            keys = r.texts("questions", required=True)
-            for key in keys:
-                if key not in questions:
-                    r.fail(f"unknown question {key!r}")
-            if len(set(keys)) != len(keys):
-                r.fail("a question is listed twice")
-        quizzes.append(
-            {
-                "slug": slug,
-                "fields": {
-                    "title": r.text("title"),
-                    "description": r.text("description", required=False),
-                    "kind": kind,
-                    "pass_mark": r.number("pass_mark", 1, 100),
-                    "time_limit": r.number("time_limit", 1, 600, required=False),
-                    "sort_order": index,
-                },
-                "questions": keys,
-            }
+    for topic in topic_files:
+        file = f"quiz/data/questions/{topic.name}"
+        rows = read_table(
+            QuestionForm,
+            read_toml(topic, file).get("question", []),
+            file=file,
+            label="question",
+            known=known,
+            seen=seen,
         )
-    for path in topic_files:
-        if path.stem not in slugs:
-            raise QuizDataError(
-                f"questions/{path.name}", "file", f"no topic quiz {path.stem!r} in quizzes.toml"
+        questions += rows
+        topics[topic.stem] = [row["key"] for row in rows]
+    known["question"] = {row["key"] for row in questions}
+    known["topic"] = topics
+    quizzes = read_table(QuizForm, items, file=quizzes_file, label="quiz", known=known)
+    slugs = set()
+    for order, row in enumerate(quizzes):
+        row["sort_order"] = order
+        slugs.add(row["slug"])
+    for topic in topic_files:
+        if topic.stem not in slugs:
+            raise DataError(
+                f"quiz/data/questions/{topic.name}",
+                "file",
+                f"no topic quiz {topic.stem!r} in quizzes.toml",
             )
-    return {"quizzes": quizzes, "questions": list(questions.values())}
+    return {"quizzes": quizzes, "questions": questions, "objects": known}
+
+
+# Writing ---------------------------------------------------------------------------------------
 
 
 def write_options(report: Report, question: Question, wanted: list[dict]) -> None:
     """Update options in place by position, so stored answers keep pointing at them."""
     existing = list(question.options.order_by("position", "id"))
-    for position, fields in enumerate(wanted):
+    for position, row in enumerate(wanted):
+        fields, _m2m = OptionForm.model_values(row, {})
         current = existing[position] if position < len(existing) else None
         if current is None:
             Option.objects.create(question=question, position=position, **fields)
@@ -313,15 +346,14 @@ def write_options(report: Report, question: Question, wanted: list[dict]) -> Non
 @transaction.atomic
 def write(data: dict) -> Report:
     report = Report()
+    objects = data["objects"]
     questions = {}
     for row in data["questions"]:
-        question = sync(
-            report, "questions", Question, {"key": row["key"]}, row["fields"], row["m2m"]
-        )
+        question = save(report, "questions", Question, QuestionForm, row, objects, ("key",))
         write_options(report, question, row["options"])
         questions[row["key"]] = question
     for row in data["quizzes"]:
-        quiz = sync(report, "quizzes", Quiz, {"slug": row["slug"]}, row["fields"])
+        quiz = save(report, "quizzes", Quiz, QuizForm, row, objects, ("slug",))
         wanted = [questions[key].pk for key in row["questions"]]
         current = list(
             quiz.quiz_questions.order_by("position", "id").values_list("question_id", flat=True)

@@ -69,20 +69,84 @@ def test_it_updates_a_changed_record_and_nothing_else(data_dir):
     assert Code.objects.get(code="64493").summary == "A new summary."
 
 
+# Each bad record is refused with the file, the record and the field at fault.
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
+        (  # a missing field
+            "codes.toml",
+            'unit_basis = "level"',
+            "",
+            r"codes/data/codes\.toml, code #1 \(64490\): missing field 'unit_basis'$",
+        ),
+        (  # a field of the wrong type: never converted
+            "codes.toml",
+            "add_on = false",
+            'add_on = "false"',
+            r"codes\.toml, code #1 \(64490\): field 'add_on' must be true or false, not text$",
+        ),
         (
+            "codes.toml",
+            "max_per_day = 1",
+            'max_per_day = "1"',
+            r"codes\.toml, code #\d+ \(\S+\): field 'max_per_day' must be a whole number, not text",
+        ),
+        (
+            "payers.toml",
+            "last_reviewed = 2026-11-22",
+            'last_reviewed = "last week"',
+            r"payers\.toml, note #1 \(\S+\): field 'last_reviewed' is not a date \(2026-01-31\): "
+            r"'last week'",
+        ),
+        (  # a value out of its choices, which are the model's
+            "codes.toml",
+            'region = "lumbar_sacral"',
+            'region = "lumbar"',
+            r"codes\.toml, code #\d+ \(\S+\): 'region' is 'lumbar'; allowed: "
+            r"'cervical_thoracic', 'lumbar_sacral'",
+        ),
+        (  # a typo in a field's name is not silently ignored
+            "codes.toml",
+            "add_on = false",
+            "add_on = false\naddon = true",
+            r"codes\.toml, code #1 \(64490\): unknown field 'addon'; the fields are: ",
+        ),
+        (  # unknown references
             "relations.toml",
             'to = "64493"',
             'to = "64999"',
-            r"relations\.toml, relation #\d+ \(\S+ \S+ 64999\): unknown code in 'to' '64999'",
+            r"relations\.toml, relation #\d+ \(\S+ \S+ 64999\): unknown code '64999' in 'to'$",
+        ),
+        (
+            "payers.toml",
+            'payer = "aetna"',
+            'payer = "acme"',
+            r"payers\.toml, note #\d+ \(\S+\): unknown payer 'acme' in 'payer'$",
+        ),
+        (
+            "misconceptions.toml",
+            'source = "seed-000"',
+            'source = "seed-999"',
+            r"misconceptions\.toml, misconception #\d+ \(\S+\): unknown source 'seed-999' "
+            r"in 'source'$",
+        ),
+        (  # a duplicate key names the record it repeats
+            "codes.toml",
+            'code = "64491"',
+            'code = "64490"',
+            r"codes\.toml, code #2 \(64490\): duplicate code '64490' \(also code #1 \(64490\)\)$",
+        ),
+        (
+            "sources.toml",
+            'key = "seed-001"',
+            'key = "Seed 001"',
+            r"sources\.toml, source #2 \(Seed 001\): 'Seed 001' in 'key' is not a slug",
         ),
         (
             "diagnoses.toml",
             'code = "M47.816"',
             'code = "M47.8199"',
-            r"diagnoses\.toml, diagnosis #\d+ \(M47\.8199\): invalid ICD-10-CM code",
+            r"diagnoses\.toml, diagnosis #\d+ \(M47\.8199\): invalid ICD-10-CM code 'M47\.8199'",
         ),
         (
             "diagnoses.toml",
@@ -100,25 +164,7 @@ def test_it_updates_a_changed_record_and_nothing_else(data_dir):
             "codes.toml",
             'code = "64636"',
             'code = "6463"',
-            r"codes\.toml, code #\d+ \(6463\): malformed code",
-        ),
-        (
-            "payers.toml",
-            'payer = "aetna"',
-            'payer = "acme"',
-            r"payers\.toml, note #\d+ \(\S+\): unknown payer 'acme'",
-        ),
-        (
-            "misconceptions.toml",
-            'source = "seed-000"',
-            'source = "seed-999"',
-            r"misconceptions\.toml, misconception #\d+ \(\S+\): unknown source 'seed-999'",
-        ),
-        (
-            "codes.toml",
-            'region = "lumbar_sacral"',
-            'region = "lumbar"',
-            r"codes\.toml, code #\d+ \(\S+\): 'region' is 'lumbar'; allowed:",
+            r"codes\.toml, code #\d+ \(6463\): malformed code '6463'",
         ),
         ("sources.toml", "[[source]]", "[[source]\n", r"sources\.toml, file: not valid TOML"),
     ],
@@ -145,7 +191,7 @@ def test_it_writes_nothing_into_an_empty_database_on_bad_data(data_dir):
         '[[relation]]\nfrom = "64490"\nto = "00000"\ntype = "next_level"\n'
         'confidence = "C"\nsources = ["fcsocg"]\n',
     )
-    with pytest.raises(CommandError, match="unknown code in 'to' '00000'"):
+    with pytest.raises(CommandError, match="unknown code '00000' in 'to'"):
         load(data_dir)
     assert Code.objects.count() == 0
 

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from codes.loader import DATA_DIR, DataError, load
+from codes.loader import DATA_DIR, load
+from codes.records import DataError
 
 
 class Command(BaseCommand):

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz.loader import DATA_DIR, QuizDataError, load
+from codes.records import DataError
+from quiz.loader import DATA_DIR, load
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, data_dir: Path, **options):
         try:
             report = load(data_dir)
-        except QuizDataError as error:
+        except DataError as error:
             raise CommandError(f"Bad question data, nothing written. {error}") from None
         for line in report.lines():
             self.stdout.write(line)
