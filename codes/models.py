@@ -7,9 +7,11 @@ Every record cites at least one Source and keeps the confidence of the fact shee
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
+
+from coding.engine import vocabulary
 
 
 class Confidence(models.TextChoices):
@@ -165,35 +167,11 @@ class Code(models.Model):
         CPT_III = "CPT Category III", "CPT Category III"
         HCPCS = "HCPCS", "HCPCS Level II"
 
-    class Region(models.TextChoices):
-        CERVICAL_THORACIC = "cervical_thoracic", "Cervical or thoracic"
-        LUMBAR_SACRAL = "lumbar_sacral", "Lumbar or sacral"
-        SACROILIAC = "sacroiliac", "Sacroiliac joint"
-        ANY = "any", "Any region"
-
-    class Procedure(models.TextChoices):
-        INJECTION = "injection", "Facet joint injection or medial branch block"
-        RFA = "rfa", "Radiofrequency ablation (facet nerves)"
-        SI_NERVE_BLOCK = "si_nerve_block", "Sacroiliac joint nerve block"
-        SI_NERVE_RFA = "si_nerve_rfa", "Sacroiliac joint nerve ablation"
-        SI_JOINT_INJECTION = "si_joint_injection", "Sacroiliac joint injection"
-        IMAGING = "imaging", "Imaging guidance"
-        TRIGGER_POINT = "trigger_point", "Trigger point injection"
-
-    class Guidance(models.TextChoices):
-        FLUOROSCOPY_CT = "fluoroscopy_ct", "Fluoroscopy or CT"
-        ULTRASOUND = "ultrasound", "Ultrasound"
-        NONE = "none", "No imaging"
-        FLUOROSCOPY = "fluoroscopy", "Fluoroscopy"
-        CT = "ct", "CT"
-
-    class Level(models.TextChoices):
-        FIRST = "first", "First (single) level"
-        SECOND = "second", "Second level"
-        THIRD_PLUS = "third_plus", "Third and any additional levels"
-        FIRST_JOINT = "first_joint", "First (single) joint"
-        ADDITIONAL_JOINT = "additional_joint", "Each additional joint"
-        NONE = "", "Not level-based"
+    # The engine's vocabulary: the same values and labels as the wizard, the quiz and the search.
+    Region = vocabulary.Region
+    Procedure = vocabulary.Procedure
+    Guidance = vocabulary.Guidance
+    Level = vocabulary.Level
 
     class UnitBasis(models.TextChoices):
         LEVEL = "level", "Per level (facet joint)"
@@ -290,12 +268,30 @@ class Relation(models.Model):
         return f"{self.from_code.code} {self.type} {self.to_code.code}"
 
 
+class ModifierQuerySet(models.QuerySet):
+    def with_guidance_count(self):
+        """Each modifier with `codes_with_guidance`, counted in the modifiers' own query
+        instead of one query per modifier."""
+        return self.annotate(codes_with_guidance=models.Count("guidance"))
+
+    def with_guidance(self):
+        """What a modifier page shows: its sources, and its guidance with the codes and the
+        sources of each item. Four queries after the modifiers' own, however many items;
+        without the prefetches every item would cost two."""
+        guidance = ModifierGuidance.objects.prefetch_related(
+            models.Prefetch("codes", queryset=Code.objects.for_listing()), "sources"
+        )
+        return self.prefetch_related("sources", models.Prefetch("guidance", queryset=guidance))
+
+
 class Modifier(models.Model):
     code = models.CharField(max_length=2, unique=True)
     name = models.CharField(max_length=120)
     definition = models.TextField()
     confidence = confidence_field()
     sources = models.ManyToManyField(Source, related_name="modifiers")
+
+    objects = ModifierQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -322,6 +318,15 @@ class ModifierGuidance(models.Model):
         return f"{self.modifier.code}: {self.text[:60]}"
 
 
+class TaxonomyQuerySet(models.QuerySet):
+    def with_codes(self):
+        """Each taxonomy with its codes (in listing order) and its sources: two queries after
+        the taxonomies' own, instead of two per taxonomy."""
+        return self.prefetch_related(
+            models.Prefetch("codes", queryset=Code.objects.for_listing()), "sources"
+        )
+
+
 class Taxonomy(models.Model):
     code = models.CharField(max_length=10, unique=True)
     display_name = models.CharField(max_length=200)
@@ -331,6 +336,8 @@ class Taxonomy(models.Model):
     confidence = confidence_field()
     codes = models.ManyToManyField(Code, related_name="taxonomies")
     sources = models.ManyToManyField(Source, related_name="taxonomies")
+
+    objects = TaxonomyQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -390,12 +397,34 @@ class NoteTopic(models.TextChoices):
     LCD = "lcd", "LCDs and articles"
 
 
+class PayerQuerySet(models.QuerySet):
+    def with_note_counts(self):
+        """Each payer with `note_count`, its published notes counted in the payers' own query,
+        and its sources in one more (instead of two queries per payer)."""
+        published = models.Q(notes__status=payer_note_model().Status.PUBLISHED)
+        counted = self.annotate(note_count=models.Count("notes", filter=published))
+        return counted.prefetch_related("sources")
+
+    def with_published_notes(self):
+        """What a payer page shows: its sources, and its published notes, each with its
+        source and codes. Three queries after the payers' own, however many notes; without
+        them every note would cost two."""
+        notes = (
+            published_payer_notes()
+            .select_related("source")
+            .prefetch_related(models.Prefetch("codes", queryset=Code.objects.for_listing()))
+        )
+        return self.prefetch_related("sources", models.Prefetch("notes", queryset=notes))
+
+
 class Payer(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
     sources = models.ManyToManyField(Source, related_name="payers")
+
+    objects = PayerQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -479,6 +508,21 @@ class Revision(models.Model):
     def current(cls) -> "Revision":
         revision, _ = cls.objects.get_or_create(pk=1)
         return revision
+
+    @classmethod
+    def tag(cls) -> str:
+        """The revision as "number.time of the change", in one query, as plain SQL: it runs on
+        every request for a reference page, where building the query with the ORM would cost
+        more than the rest of serving a kept page. The time keeps a number that goes back (a
+        restored database, a rolled-back transaction) from meeting a page cached for it before.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number, changed_at FROM {cls._meta.db_table} WHERE id = 1")  # noqa: S608 - no input
+            row = cursor.fetchone()
+        if row is None:
+            return "0"
+        number, changed_at = row  # the time as the driver gives it: a datetime or text
+        return f"{number}.{''.join(filter(str.isdigit, str(changed_at)))}"
 
     @classmethod
     def bump(cls) -> None:

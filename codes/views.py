@@ -1,41 +1,32 @@
-"""The reference pages. Each view reads what its page shows in a small, fixed number of queries
-(see the query-count tests) and caches the rendered content for the current content revision;
-the page around it (header, CSP nonce) is rendered per request for a visitor with a session,
-and kept whole for everyone else (`codes.pages.conditional`)."""
+"""The reference pages: plain function views. Each reads what its page shows through QuerySet
+methods, in a fixed number of queries (tests/codes/test_pages.py counts them), and renders its
+template: a whole page, or for htmx the inline partial it asks for.
 
-from django.db.models import Count, Prefetch, Q
+Visitors not signed in get an ETag and the page kept in the cache, both keyed by the content
+revision (codes/caching.py): `@condition` answers 304, `@cached_for_visitors` keeps the page.
+"""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from codes.caching import cached_for_visitors, page_etag
 from codes.forms import CompareForm, SearchForm
-from codes.models import (
-    Code,
-    Modifier,
-    ModifierGuidance,
-    NoteTopic,
-    Payer,
-    Source,
-    Taxonomy,
-    published_payer_notes,
-)
-from codes.pages import (
+from codes.models import Code, Modifier, NoteTopic, Payer, Source, Taxonomy
+from codes.search import normalise_code
+from codes.sheets import (
     CODE_SECTIONS,
     FAMILIES,
     FAMILY_ALIASES,
     MOST_USED,
-    cached,
     code_sheets,
-    conditional,
     digest,
     glance,
     group_citations,
 )
-from codes.search import normalise_code
 
 
 def not_found(request: HttpRequest, message: str, query: str = "") -> HttpResponse:
@@ -46,265 +37,172 @@ def not_found(request: HttpRequest, message: str, query: str = "") -> HttpRespon
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def home(request: HttpRequest) -> HttpResponse:
-    def build() -> dict:
-        codes = list(Code.objects.for_listing())
-        by_code = {code.code: code for code in codes}
-        context = {
-            "glance": glance(codes),
-            "most_used": [by_code[name] for name in MOST_USED if name in by_code],
-            "families": FAMILIES,
-        }
-        return {"content_html": render_to_string("codes/home.html#content", context, request)}
+    codes = list(Code.objects.for_listing())
+    by_code = {code.code: code for code in codes}
+    context = {
+        "glance": glance(codes),
+        "most_used": [by_code[name] for name in MOST_USED if name in by_code],
+        "families": FAMILIES,
+    }
+    return render(request, "codes/home.html", context)
 
-    return render(request, "codes/home.html", cached(request, "home", build))
+
+def search_key(request: HttpRequest) -> str | None:
+    """A search is kept by the query as the form cleaned it; a bad one is not kept."""
+    form = SearchForm(request.GET)
+    return form.cleaned_data["q"] if form.is_valid() else None
 
 
 @require_safe
 @vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors(search_key, params=("q",))
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
-    if form.is_valid():
-        query, status, results = form.cleaned_data["q"], 200, None
-        if query:
-            # Ranking is the costly part of a search: kept per query until the data changes.
-            found = cached(request, f"search:{query}", lambda: {"hits": Code.objects.search(query)})
-            results = found["hits"]
-    else:
-        query, status, results = "", 400, None
-    context = {"form": form, "query": query, "results": results}
+    query = form.query()
+    context = {
+        "form": form,
+        "query": query,
+        "results": Code.objects.search(query) if query else None,
+    }
     template = "codes/search.html#results" if request.htmx else "codes/search.html"
-    return render(request, template, context, status=status)
+    return render(request, template, context, status=200 if form.is_valid() else 400)
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors(lambda request, code: normalise_code(code))
 def code_page(request: HttpRequest, code: str) -> HttpResponse:
-    name = normalise_code(code)
-
-    def build() -> dict | None:
-        sheets = code_sheets(Code.objects.filter(code=name))
-        if not sheets:
-            return None
-        context = {"sheet": sheets[0], "code": sheets[0].code, "sections": CODE_SECTIONS}
-        return {
-            "title": sheets[0].code.display_code,
-            "content_html": render_to_string("codes/code.html#content", context, request),
-        }
-
-    content = cached(request, f"code:{name}", build)
-    if content is None:
+    sheets = code_sheets(Code.objects.filter(code=normalise_code(code)))
+    if not sheets:
         return not_found(request, f"There is no code “{code}” in FacetCoder.", query=code)
-    return render(request, "codes/code.html", content)
+    context = {"sheet": sheets[0], "code": sheets[0].code, "sections": CODE_SECTIONS}
+    return render(request, "codes/code.html", context)
 
 
 @require_safe
 @vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors(lambda request, code, section: f"{normalise_code(code)}/{section}")
 def code_section(request: HttpRequest, code: str, section: str) -> HttpResponse:
-    """One section of a code page on its own: the fragment for htmx, a small page otherwise."""
-    name = normalise_code(code)
+    """One section of a code page on its own: the partial for htmx, a small page otherwise."""
     if section not in CODE_SECTIONS:
         return not_found(request, f"A code page has no section “{section}”.")
-
-    def build() -> dict | None:
-        sheets = code_sheets(Code.objects.filter(code=name), with_payers=section == "payers")
-        if not sheets:
-            return None
-        context = {"sheet": sheets[0], "code": sheets[0].code}
-        return {
-            "title": f"{sheets[0].code.display_code}: {CODE_SECTIONS[section]}",
-            "code": sheets[0].code.code,
-            "section_html": render_to_string(f"codes/code.html#{section}", context, request),
-        }
-
-    content = cached(request, f"code:{name}:{section}", build)
-    if content is None:
+    codes = Code.objects.filter(code=normalise_code(code))
+    sheets = code_sheets(codes, with_payers=section == "payers")
+    if not sheets:
         return not_found(request, f"There is no code “{code}” in FacetCoder.", query=code)
-    template = "codes/code_section.html#section" if request.htmx else "codes/code_section.html"
-    return render(request, template, content)
+    sheet = sheets[0]
+    context = {"sheet": sheet, "code": sheet.code, "section": section}
+    context["title"] = f"{sheet.code.display_code}: {CODE_SECTIONS[section]}"
+    template = f"codes/code.html#{section}" if request.htmx else "codes/code_section.html"
+    return render(request, template, context)
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def modifiers(request: HttpRequest) -> HttpResponse:
-    def build() -> dict:
-        context = {"modifiers": Modifier.objects.annotate(codes_with_guidance=Count("guidance"))}
-        return {"content_html": render_to_string("codes/modifiers.html#content", context, request)}
-
-    return render(request, "codes/modifiers.html", cached(request, "modifiers", build))
+    context = {"modifiers": Modifier.objects.with_guidance_count()}
+    return render(request, "codes/modifiers.html", context)
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors(lambda request, code: code.strip().upper())
 def modifier_page(request: HttpRequest, code: str) -> HttpResponse:
-    name = code.strip().upper()
-
-    def build() -> dict | None:
-        modifier = (
-            Modifier.objects.filter(code=name)
-            .prefetch_related(
-                "sources",
-                Prefetch(
-                    "guidance",
-                    queryset=ModifierGuidance.objects.prefetch_related(
-                        Prefetch("codes", queryset=Code.objects.for_listing()), "sources"
-                    ),
-                ),
-            )
-            .first()
-        )
-        if modifier is None:
-            return None
-        context = {"modifier": modifier}
-        return {
-            "title": f"Modifier {modifier.code}",
-            "content_html": render_to_string("codes/modifier.html#content", context, request),
-        }
-
-    content = cached(request, f"modifier:{name}", build)
-    if content is None:
+    modifier = Modifier.objects.with_guidance().filter(code=code.strip().upper()).first()
+    if modifier is None:
         return not_found(request, f"There is no modifier “{code}” in FacetCoder.")
-    return render(request, "codes/modifier.html", content)
+    return render(request, "codes/modifier.html", {"modifier": modifier})
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def taxonomies(request: HttpRequest) -> HttpResponse:
-    def build() -> dict:
-        rows = Taxonomy.objects.prefetch_related(
-            Prefetch("codes", queryset=Code.objects.for_listing()), "sources"
-        )
-        context = {"taxonomies": rows}
-        return {"content_html": render_to_string("codes/taxonomies.html#content", context, request)}
-
-    return render(request, "codes/taxonomies.html", cached(request, "taxonomies", build))
+    context = {"taxonomies": Taxonomy.objects.with_codes()}
+    return render(request, "codes/taxonomies.html", context)
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def payers(request: HttpRequest) -> HttpResponse:
-    def build() -> dict:
-        published = Q(notes__status="published")
-        rows = Payer.objects.annotate(note_count=Count("notes", filter=published))
-        context = {"payers": rows.prefetch_related("sources")}
-        return {"content_html": render_to_string("codes/payers.html#content", context, request)}
-
-    return render(request, "codes/payers.html", cached(request, "payers", build))
+    return render(request, "codes/payers.html", {"payers": Payer.objects.with_note_counts()})
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def payer_page(request: HttpRequest, slug: str) -> HttpResponse:
     if slug != slug.lower():  # /payers/Medicare/ as typed: the page is at /payers/medicare/
         return redirect("codes:payer", slug=slug.lower(), permanent=True)
-
-    def build() -> dict | None:
-        notes = published_payer_notes().select_related("source")
-        notes = notes.prefetch_related(Prefetch("codes", queryset=Code.objects.for_listing()))
-        payer = (
-            Payer.objects.filter(slug=slug)
-            .prefetch_related("sources", Prefetch("notes", queryset=notes))
-            .first()
-        )
-        if payer is None:
-            return None
-        context = {"payer": payer, "topics": NoteTopic}
-        return {
-            "title": payer.name,
-            "content_html": render_to_string("codes/payer.html#content", context, request),
-        }
-
-    content = cached(request, f"payer:{slug}", build)
-    if content is None:
+    payer = Payer.objects.with_published_notes().filter(slug=slug).first()
+    if payer is None:
         return not_found(request, f"There is no payer “{slug}” in FacetCoder.")
-    return render(request, "codes/payer.html", content)
+    return render(request, "codes/payer.html", {"payer": payer, "topics": NoteTopic})
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def sources(request: HttpRequest) -> HttpResponse:
-    def build() -> dict:
-        context = {"sources": group_citations(Source.objects.all(), Source.objects.citations())}
-        return {"content_html": render_to_string("codes/sources.html#content", context, request)}
-
-    return render(request, "codes/sources.html", cached(request, "sources", build))
+    context = {"sources": group_citations(Source.objects.all(), Source.objects.citations())}
+    return render(request, "codes/sources.html", context)
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def compare(request: HttpRequest) -> HttpResponse:
+    """Codes side by side. Only the empty form is kept (no query parameter is allowed): a
+    comparison shows the codes as typed, so each way of typing them would be a page of its own."""
     form = CompareForm(request.GET or None)
     if not request.GET:
         return render(request, "codes/compare.html", {"form": form})
     if not form.is_valid():
         return render(request, "codes/compare.html", {"form": form}, status=400)
     wanted = form.cleaned_data["codes"]
-    missing: list[str] = []
-
-    def build() -> dict | None:
-        sheets = code_sheets(Code.objects.filter(code__in=wanted), with_payers=False)
-        found = {sheet.code.code for sheet in sheets}
-        missing.extend(code for code in wanted if code not in found)
-        if missing:
-            return None
-        sheets.sort(key=lambda sheet: wanted.index(sheet.code.code))
-        context = {"sheets": sheets}
-        return {
-            "title": " · ".join(sheet.code.display_code for sheet in sheets),
-            "table_html": render_to_string("codes/compare.html#table", context, request),
-        }
-
-    content = cached(request, "compare:" + ",".join(wanted), build)
-    if content is None:
+    sheets = code_sheets(Code.objects.filter(code__in=wanted), with_payers=False)
+    found = {sheet.code.code for sheet in sheets}
+    missing = [code for code in wanted if code not in found]
+    if missing:
         unknown = ", ".join(missing)
         form.add_error("codes", f"Not in FacetCoder: {unknown}. Check the codes and try again.")
         return render(request, "codes/compare.html", {"form": form}, status=400)
-    return render(request, "codes/compare.html", {"form": form, **content})
+    sheets.sort(key=lambda sheet: wanted.index(sheet.code.code))
+    title = " · ".join(sheet.code.display_code for sheet in sheets)
+    return render(request, "codes/compare.html", {"form": form, "sheets": sheets, "title": title})
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def cheatsheets(request: HttpRequest) -> HttpResponse:
     return render(request, "codes/cheatsheets.html", {"families": FAMILIES})
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@conditional
+@condition(etag_func=page_etag)
+@cached_for_visitors()
 def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
     if family in FAMILY_ALIASES:
         return redirect("codes:cheatsheet", family=FAMILY_ALIASES[family], permanent=True)
     chosen = FAMILIES.get(family)
     if chosen is None:
         return not_found(request, f"There is no cheat sheet “{family}”.")
-
-    def build() -> dict:
-        sheets = code_sheets(Code.objects.filter(chosen.condition), with_payers=False)
-        context = {
-            "family": chosen,
-            "sheets": sheets,
-            "glance": glance(sheet.code for sheet in sheets),
-            "digest": digest(sheets),
-        }
-        return {
-            "title": chosen.title,
-            "content_html": render_to_string("codes/cheatsheet.html#content", context, request),
-        }
-
-    return render(request, "codes/cheatsheet.html", cached(request, f"cheatsheet:{family}", build))
+    sheets = code_sheets(Code.objects.filter(chosen.condition), with_payers=False)
+    context = {
+        "family": chosen,
+        "sheets": sheets,
+        "glance": glance(sheet.code for sheet in sheets),
+        "digest": digest(sheets),
+    }
+    return render(request, "codes/cheatsheet.html", context)
 
 
 @require_safe

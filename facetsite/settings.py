@@ -5,7 +5,10 @@ DJANGO_SECRET_KEY. DATABASE_URL selects the database (default: SQLite in the pro
 """
 
 import os
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +27,32 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def release() -> str:
+    """What tells this release of the code from the last one, read once at start-up: part of
+    the ETags and cache keys of the reference pages (codes/caching.py), so that a new release
+    never answers 304 with, or serves from a shared cache, a page built by the old templates.
+
+    FACETCODER_RELEASE when the deployment sets it; otherwise the commit of the git checkout
+    the app runs from (every app server of a release has the same); otherwise the time this
+    process started, which is never stale but gives each server and restart tags of its own.
+    """
+    if os.environ.get("FACETCODER_RELEASE"):
+        return os.environ["FACETCODER_RELEASE"]
+    git = shutil.which("git")
+    if git:
+        found = subprocess.run(  # noqa: S603 - a fixed command, no user input
+            [git, "rev-parse", "--short=12", "HEAD"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    return f"started-{time.time_ns()}"
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -74,6 +103,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if env_bool("DJANGO_GZIP"):
+    # Pages are compressed by the proxy in front (see README, "Production serving"); with
+    # nothing there to do it, here. Right after whitenoise (which serves the static files
+    # compressed already), before any middleware that reads or changes the body, so that it
+    # compresses last; with Django's BREACH mitigation (random bytes in each gzip header).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+        "django.middleware.gzip.GZipMiddleware",
+    )
+
 ROOT_URLCONF = "facetsite.urls"
 WSGI_APPLICATION = "facetsite.wsgi.application"
 
@@ -87,7 +126,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.csp",
                 "codes.context_processors.dataset",
             ],
         },
@@ -157,7 +195,7 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Security: strict in production, relaxed only where DEBUG needs plain http.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
@@ -183,6 +221,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 if env_bool("DJANGO_BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Part of the reference pages' ETags and cache keys (see release() above).
+RELEASE = release()
 
 # CPT descriptors are AMA-licensed text: shown only where the site holds a licence.
 SHOW_CPT_DESCRIPTORS = env_bool("SHOW_CPT_DESCRIPTORS")

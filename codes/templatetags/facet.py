@@ -16,7 +16,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 # A list straight after a line of text: Markdown wants a blank line between, editors don't.
 LIST_AFTER_TEXT = re.compile(
-    r"^((?![ \t]*(?:[-*+]|\d+\.)[ \t]).*\S.*)\n(?=[ \t]*(?:[-*+]|\d+\.)[ \t])", re.M
+    r"^((?![ \t]*(?:[-*+]|\d+\.)[ \t])[^\n]*\S[^\S\n]*)\n(?=[ \t]*(?:[-*+]|\d+\.)[ \t])", re.M
 )
 
 

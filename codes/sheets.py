@@ -1,35 +1,19 @@
-"""What the reference pages share.
+"""What the reference pages show, composed from QuerySets: plain functions, no caching.
 
-- The content revision: one query per request reads it. Page caches and ETags are keyed by it,
-  so an editor's change or a new dataset shows at once on every server.
-- Whole pages for visitors without a session (most coders): kept per revision, address and
-  htmx-or-not, with the CSP nonce put in fresh for each response. A hit costs the revision
-  query and no rendering. Visitors with a session (signed in, or taking a quiz) get the page
-  rendered around the cached content, since its header shows who they are.
-- `code_sheets()`: everything a code page shows of one or more codes, in a fixed number of
-  queries whatever the data holds.
+- `code_sheets()`: everything a code page shows of one or more codes (also the compare page and
+  the cheat sheets), in a fixed number of queries whatever the data holds.
+- `glance()`: the code families at a glance (the home page and the cheat sheets).
+- `digest()`: what a family's codes share, each item once (the cheat sheets).
+- `group_citations()`: each source with the facts that cite it (the sources page).
 """
 
-import hashlib
-import re
-import struct
-import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import wraps
-from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.middleware.csp import get_nonce
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.safestring import mark_safe
 
 from codes.models import (
     Citation,
@@ -40,207 +24,8 @@ from codes.models import (
     NoteTopic,
     Payer,
     Relation,
-    Revision,
     Source,
 )
-
-PAGE_CACHE_SECONDS = 60 * 60 * 24
-
-
-def _build_fingerprint() -> str:
-    """A digest of the templates, static files and page code: part of every ETag and cache key,
-    so that a new release never answers 304 with a page built by the old one."""
-    root = Path(settings.BASE_DIR)
-    digest = hashlib.sha256()
-    files = [*(root / "templates").rglob("*"), *(root / "static").rglob("*")]
-    files += (root / "codes").glob("*.py")
-    for path in sorted(p for p in files if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-BUILD = _build_fingerprint()
-
-
-@dataclass(frozen=True)
-class ContentState:
-    number: int
-    changed_at: str
-    day: str
-
-    @property
-    def revision(self) -> str:
-        """The number and the time of the last change: a revision number that goes back (a
-        restored database, a rolled-back transaction) never meets a page cached for it before.
-        And the day: a payer note's review falls overdue at midnight, with no change."""
-        return f"{self.number}.{self.changed_at}.{self.day}"
-
-
-REVISION_SQL = f"SELECT number, changed_at FROM {Revision._meta.db_table} WHERE id = 1"  # noqa: S608 - a constant
-
-
-def content_state(request: HttpRequest) -> ContentState:
-    """The content revision: one query, once per request, as plain SQL (the ORM would cost
-    more than the rest of a cached page)."""
-    state = getattr(request, "_content_state", None)
-    if state is None:
-        with connection.cursor() as cursor:
-            cursor.execute(REVISION_SQL)
-            row = cursor.fetchone()
-        number, changed_at = row or (0, "")
-        day = timezone.localdate().strftime("%Y%m%d")
-        # The time as the driver gives it (a datetime or text), reduced to its digits for keys.
-        state = ContentState(number, "".join(filter(str.isdigit, str(changed_at))), day)
-        request._content_state = state
-    return state
-
-
-def session_tag(request: HttpRequest) -> str:
-    """Who the page is for, as far as it differs: "-" without a session, otherwise a digest of
-    the session key (which changes on sign-in and sign-out, and with it the page's header)."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    return hashlib.sha256(key.encode()).hexdigest()[:10] if key else "-"
-
-
-def page_etag(request: HttpRequest) -> str:
-    """Weak: the content is the same for a revision, the CSP nonce differs per response."""
-    state = content_state(request)
-    htmx = "h" if request.htmx else "p"
-    descriptors = "d" if settings.SHOW_CPT_DESCRIPTORS else "s"
-    return f'W/"{BUILD}-{state.revision}-{htmx}{descriptors}-{session_tag(request)}"'
-
-
-def whole_page_key(request: HttpRequest) -> str | None:
-    """Where the whole page is kept, or None when it is rendered for this visitor alone."""
-    if request.method != "GET" or session_tag(request) != "-":
-        return None
-    state = content_state(request)
-    descriptors = int(settings.SHOW_CPT_DESCRIPTORS)
-    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(where.encode()).hexdigest()[:32]
-    return f"whole:{BUILD}:{state.revision}:{descriptors}:{int(bool(request.htmx))}:{digest}"
-
-
-def kept_page(request: HttpRequest, key: str) -> HttpResponse | None:
-    kept = cache.get(key)
-    return None if kept is None else kept_response(request, *kept)
-
-
-def keep_page(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
-    """Keep a page that is the same for every visitor without a session (not one that set a
-    cookie or holds a CSRF token), and answer with it as kept."""
-    if response.streaming or response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        return response
-    nonce = get_nonce(request)  # in the page only if rendering asked for it
-    page = KeptPage.of(squeezed(response.content), str(nonce).encode() if nonce else None)
-    kept = (page, dict(response.headers))
-    cache.set(key, kept, PAGE_CACHE_SECONDS)
-    return kept_response(request, *kept)
-
-
-def kept_response(request: HttpRequest, page: "KeptPage", headers: dict) -> HttpResponse:
-    nonce = str(get_nonce(request)).encode()  # a fresh one, also in this response's CSP header
-    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-        return HttpResponse(page.gzip(nonce), headers={**headers, "Content-Encoding": "gzip"})
-    return HttpResponse(page.text(nonce), headers=headers)
-
-
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
-LAST_BLOCK = b"\x01\x00\x00\xff\xff"  # an empty, final stored block
-
-
-@dataclass(frozen=True)
-class KeptPage:
-    """A page split around its CSP nonce, each piece also compressed once (raw deflate, ending
-    on a byte boundary), so that a response with a fresh nonce costs no compression: the nonce
-    goes between the pieces as a stored (uncompressed) deflate block. The page holds no secret
-    (no CSRF token, no session), so compressing it gives BREACH nothing to find."""
-
-    pieces: tuple[bytes, ...]
-    deflated: tuple[bytes, ...]
-
-    @classmethod
-    def of(cls, content: bytes, nonce: bytes | None) -> "KeptPage":
-        pieces = tuple(content.split(nonce)) if nonce else (content,)
-        return cls(pieces, tuple(map(deflated, pieces)))
-
-    def text(self, nonce: bytes) -> bytes:
-        return nonce.join(self.pieces)
-
-    def gzip(self, nonce: bytes) -> bytes:
-        stored = b"\x00" + struct.pack("<HH", len(nonce), len(nonce) ^ 0xFFFF) + nonce
-        crc = zlib.crc32(self.pieces[0])
-        for piece in self.pieces[1:]:
-            crc = zlib.crc32(piece, zlib.crc32(nonce, crc))
-        size = sum(map(len, self.pieces)) + len(nonce) * (len(self.pieces) - 1)
-        trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
-        return GZIP_HEADER + stored.join(self.deflated) + LAST_BLOCK + trailer
-
-
-def deflated(data: bytes) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
-
-
-INDENTED = re.compile(rb"(<(?:pre|textarea)\b.*?</(?:pre|textarea)\s*>)|\n\s+", re.I | re.S)
-
-
-def squeezed(html: bytes) -> bytes:
-    """The page without the templates' indentation and blank lines (a quarter of a code page),
-    except inside <pre> and <textarea>, where they show."""
-    return INDENTED.sub(lambda m: m.group(1) or b"\n", html)
-
-
-def conditional(view: Callable) -> Callable:
-    """Answer a GET whose If-None-Match holds the current ETag with 304 Not Modified, and
-    serve whole pages to visitors without a session from the cache.
-
-    Successful pages carry the ETag and `Cache-Control: no-cache`, so browsers keep them but
-    ask every time; the question costs one query and no rendering.
-    """
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        etag = page_etag(request)
-        response = get_conditional_response(request, etag=etag)
-        if response is None:
-            key = whole_page_key(request)
-            response = kept_page(request, key) if key else None
-            if response is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200:
-                    return response
-                if key:
-                    response = keep_page(request, key, response)
-        response.headers["ETag"] = etag
-        patch_cache_control(response, no_cache=True)
-        patch_vary_headers(response, ["Cookie", "Accept-Encoding"])
-        return response
-
-    return wrapped
-
-
-def cached(request: HttpRequest, name: str, build: Callable[[], dict | None]) -> dict | None:
-    """`build()`'s result, kept in the cache for the current revision.
-
-    `build` returns a dict of what the page needs (rendered HTML fragments and a title), or
-    None when there is nothing to show (which is not kept). Fragments never hold the CSP nonce:
-    that is only in the page around them, rendered per request.
-    """
-    state = content_state(request)
-    descriptors = int(settings.SHOW_CPT_DESCRIPTORS)
-    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-    key = f"page:{BUILD}:{state.revision}:{descriptors}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        if value is None:
-            return None
-        cache.set(key, value, PAGE_CACHE_SECONDS)
-    return {k: mark_safe(v) if k.endswith("_html") else v for k, v in value.items()}  # noqa: S308 - our own rendered templates
-
 
 # Code sheets -------------------------------------------------------------------------------
 
