@@ -156,12 +156,20 @@ class JoinForm(forms.Form):
         return data
 
 
+class QuizSelect(forms.Select):
+    """A select of quizzes with no empty choice, so never `required` in HTML: said here rather
+    than found out as Select does, by reading the choices from the database a second time."""
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
+
+
 class SessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["quiz", "title", "mode"]
         labels = {"title": "Name (optional)", "mode": "Feedback"}
-        widgets = {"mode": forms.RadioSelect}
+        widgets = {"quiz": QuizSelect, "mode": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,9 @@
 """Questions, quizzes, attempts and trainer-led training sessions.
 
 Claim-entry questions store the structured scenario (procedure, guidance, joints or nerves with
-sides, payer format, intent); their answer is always computed by the coding engine, never typed
-a second time. Attempts, participants and sessions are addressed by random UUIDs and checked for
-ownership in every view.
+sides, payer format, intent); the coding engine computes the answer that trainees are marked
+against (quiz/data also states it by hand, and the loader checks that the two agree). Attempts,
+participants and sessions are addressed by random UUIDs and checked for ownership in every view.
 """
 
 from __future__ import annotations
@@ -12,20 +12,32 @@ import operator
 import secrets
 import uuid
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property, reduce
+from functools import cached_property, lru_cache, reduce
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from codes import signals as content_signals
 from codes.models import Code, Misconception, Rule, Source
 from coding import scoring
-from coding.engine import GUIDANCES, INTENTS, InvalidInput, code_claim, parse_entries
+from coding.engine import (
+    FORMATS,
+    GUIDANCES,
+    INTENTS,
+    PROCEDURES,
+    InvalidInput,
+    choices,
+    code_claim,
+    parse_entries,
+)
 
 TRAINERS_GROUP = "Trainers"
 
@@ -109,15 +121,38 @@ class Mode(models.TextChoices):
     EXAM = "exam", "Exam: results at the end"
 
 
+@lru_cache(maxsize=1024)
+def code_scenario(procedure, guidance, joints, nerves, payer_format, intent):
+    """The engine's Result for a claim question's scenario, computed once per scenario in each
+    process: the engine is pure and its Result frozen, so every question, page and mark with the
+    same scenario can share it."""
+    kind = "joints" if joints.strip() else "nerves"
+    entries = parse_entries(joints if kind == "joints" else nerves, kind)
+    return code_claim(
+        procedure=procedure,
+        guidance=guidance,
+        payer_format=payer_format,
+        intent=intent or None,
+        **{kind: entries},
+    )
+
+
+# A kept question is unreachable once the revision changes; this only bounds its life.
+QUESTION_SECONDS = 60 * 60 * 24
+
+
+class QuestionQuerySet(models.QuerySet):
+    def for_page(self):
+        """With what the question page and its feedback show: options, codes, sources and
+        rules, in four queries after the questions' own instead of four per question."""
+        return self.prefetch_related("options", "codes", "sources", "rules")
+
+
 class Question(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", "Single choice"
         MULTIPLE = "multiple", "Multiple choice (select all that apply)"
         CLAIM = "claim", "Claim entry"
-
-    class Procedure(models.TextChoices):
-        INJECTION = "injection", "Facet joint injection or medial branch block"
-        RFA = "rfa", "Radiofrequency ablation"
 
     key = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -137,26 +172,43 @@ class Question(models.Model):
         help_text="Claims of the source articles this question corrects.",
     )
     # The structured scenario of a claim-entry question; the engine computes its answer.
-    procedure = models.CharField(max_length=10, choices=Procedure.choices, blank=True)
-    guidance = models.CharField(
-        max_length=12, choices=[(g, g.capitalize()) for g in GUIDANCES], blank=True
-    )
+    procedure = models.CharField(max_length=10, choices=choices(PROCEDURES), blank=True)
+    guidance = models.CharField(max_length=12, choices=choices(GUIDANCES), blank=True)
     joints = models.CharField(max_length=200, blank=True, help_text="e.g. L4-L5:B, L5-S1:R")
     nerves = models.CharField(max_length=200, blank=True, help_text="e.g. L3:B, L4:B, L5:B")
     payer_format = models.CharField(
         max_length=10,
-        choices=[("medicare", "Medicare (modifier 50)"), ("rtlt", "RT/LT lines")],
+        choices=choices(FORMATS),
         blank=True,
     )
-    intent = models.CharField(
-        max_length=12, choices=[(i, i.capitalize()) for i in INTENTS], blank=True
-    )
+    intent = models.CharField(max_length=12, choices=choices(INTENTS), blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def for_page(cls, pk: int, revision: str) -> Question | None:
+        """The question with all its page and feedback show, kept in the cache for `revision`
+        (the release and codes' Revision.tag()): a hit costs no query, a miss five
+        (QuestionQuerySet.for_page). A claim question comes with the engine's answer, so no
+        request codes it again. Saving a question or an option, or any reference content,
+        moves the revision on (the signals at the end of this module), so an edit shows at once.
+        """
+        key = f"quiz:question:{revision}:{pk}"
+        question = cache.get(key)
+        if question is None:
+            question = cls.objects.for_page().filter(pk=pk).first()
+            if question is None:
+                return None
+            with suppress(InvalidInput):  # raised again when an answer is marked, as before
+                question.engine_result  # noqa: B018 - a cached_property, kept with the question
+            cache.set(key, question, QUESTION_SECONDS)
+        return question
 
     @property
     def headline(self) -> str:
@@ -169,14 +221,8 @@ class Question(models.Model):
 
     def claim_result(self):
         """The engine's Result for this scenario (raises InvalidInput if it cannot be coded)."""
-        kind = "joints" if self.joints.strip() else "nerves"
-        entries = parse_entries(self.joints if kind == "joints" else self.nerves, kind)
-        return code_claim(
-            procedure=self.procedure,
-            guidance=self.guidance,
-            payer_format=self.payer_format,
-            intent=self.intent or None,
-            **{kind: entries},
+        return code_scenario(
+            self.procedure, self.guidance, self.joints, self.nerves, self.payer_format, self.intent
         )
 
     @cached_property
@@ -555,6 +601,10 @@ class Attempt(models.Model):
     def gives_feedback(self) -> bool:
         return self.mode == Mode.PRACTICE
 
+    def answered_ids(self) -> set[int]:
+        """The questions answered so far, in one query of their ids alone (unordered)."""
+        return set(self.answers.order_by().values_list("question_id", flat=True))
+
     def question_id_at(self, number: int) -> int | None:
         """The question at 1-based position `number`, or None if the attempt has no such one."""
         return self.question_ids[number - 1] if 1 <= number <= self.total else None
@@ -752,3 +802,9 @@ class SessionReport:
             for link in tag_links([tag for tag, _ in tags.most_common()])
         ]
         return cls(participants, questions, missed)
+
+
+# Questions are kept in the cache per content revision (Question.for_page): an edited question,
+# option, or link to a code, source or rule moves the revision on, as reference content does.
+content_signals.watch(Question)
+content_signals.watch(Option)

@@ -6,12 +6,13 @@ attempts or sessions, so another trainee's or trainer's data answers 404 whateve
 
 import csv
 import secrets
+from dataclasses import dataclass
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import IntegrityError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from codes.models import Revision
 from quiz.forms import AnswerForm, JoinForm, SessionForm, SessionStatusForm, StartForm
 from quiz.models import (
     TRAINERS_GROUP,
+    Answer,
     Attempt,
     Question,
     Quiz,
@@ -43,15 +46,12 @@ def owner_token(request: HttpRequest, create: bool = False) -> str:
 
 def own_attempt(request: HttpRequest, attempt_id: UUID) -> Attempt:
     """The requester's attempt (1 query, with its quiz and session), else 404."""
-    attempt = (
-        Attempt.objects.owned_by(request.user, owner_token(request))
-        .select_related("quiz", "training_session")
-        .filter(pk=attempt_id)
-        .first()
-    )
-    if attempt is None:
-        raise Http404("No such attempt among yours.")
-    return attempt
+    attempts = Attempt.objects.owned_by(request.user, owner_token(request))
+    try:
+        # get(), not first(): no ORDER BY to build for the one row a primary key finds.
+        return attempts.select_related("quiz", "training_session").get(pk=attempt_id)
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt among yours.") from None
 
 
 def refuse(
@@ -110,9 +110,9 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
 def attempt_page(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """Continue where the trainee left off: the first unanswered question, or the results."""
     attempt = own_attempt(request, attempt_id)
-    answered = set(attempt.answers.values_list("question_id", flat=True))
     if attempt.is_overdue():
         return redirect(attempt.results_url())
+    answered = attempt.answered_ids()
     for number, question_id in enumerate(attempt.question_ids, start=1):
         if question_id not in answered:
             return redirect(attempt.question_url(number))
@@ -127,37 +127,51 @@ def next_number(attempt: Attempt, answered: set[int], number: int) -> int | None
     return None
 
 
-def load_question(question_id: int) -> Question:
-    """The question with its options (2 queries)."""
-    question = Question.objects.prefetch_related("options").filter(pk=question_id).first()
-    if question is None:
-        raise Http404("This question has been removed from the bank.")
-    return question
+@dataclass
+class Visit:
+    """What every part of the question page needs to know of the attempt, read once."""
+
+    attempt: Attempt
+    answered: set[int]  # the ids of the questions answered so far
+    # The release and the content revision: questions and fragments kept in the cache are
+    # keyed by it, so an edit, a new dataset or a new release shows at once.
+    revision: str
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> "Visit":
+        """Two queries: the ids of the answered questions, the content revision."""
+        return cls(attempt, attempt.answered_ids(), f"{settings.RELEASE}:{Revision.tag()}")
+
+    def question(self, number: int) -> Question:
+        """The question at `number` with all its page shows: kept in the cache for the
+        revision (no query), else five queries (Question.for_page)."""
+        question = Question.for_page(self.attempt.question_id_at(number), self.revision)
+        if question is None:
+            raise Http404("This question has been removed from the bank.")
+        return question
 
 
 def render_question(
     request: HttpRequest,
-    attempt: Attempt,
+    visit: Visit,
     number: int,
     *,
     question: Question | None = None,
-    answers: list | None = None,
+    answer: Answer | None = None,
     form: AnswerForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The question page, or its #panel fragment for htmx.
 
-    Queries, unless given: the question and its options (2), the attempt's answers (1); once
-    answered with feedback shown, the question's codes, sources and rules (3).
+    Queries, unless given: the question when it is not kept in the cache (5, see
+    Visit.question); the answer to it, once answered (1).
     """
-    question = question or load_question(attempt.question_id_at(number))
-    answers = list(attempt.answers.all()) if answers is None else answers
-    answer = next((a for a in answers if a.question_id == question.pk), None)
-    show_feedback = answer is not None and (attempt.gives_feedback or answer.late)
-    if show_feedback:
-        prefetch_related_objects([question], "codes", "sources", "rules")
-    following = next_number(attempt, {a.question_id for a in answers}, number)
+    attempt = visit.attempt
+    question = question or visit.question(number)
+    if answer is None and question.pk in visit.answered:
+        answer = attempt.answers.filter(question=question).first()
+    following = next_number(attempt, visit.answered, number)
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
@@ -166,12 +180,15 @@ def render_question(
         "answer": answer,
         "form": form or AnswerForm(question),
         "error": error,
-        "summary": attempt.summary(answers),
+        "answered": len(visit.answered),
+        "finished": len(visit.answered) >= attempt.total,
         "next_url": attempt.question_url(following) if following else attempt.results_url(),
         "overdue": attempt.is_overdue(),
         "time_left": attempt.time_left(),
-        "show_feedback": show_feedback,
+        "show_feedback": answer is not None and (attempt.gives_feedback or answer.late),
         "closed": attempt.accepts_answers(),
+        # Keys the fragments kept in the cache; none with DEBUG on, so an edited template shows.
+        "revision": "" if settings.DEBUG else visit.revision,
     }
     template = "quiz/question.html#panel" if request.htmx else "quiz/question.html"
     return render(request, template, context, status=status)
@@ -187,9 +204,11 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
 
     A POST that succeeds redirects (plain form) or renders in place (htmx): the feedback in
     practice mode, the next question in exam mode, the results at the end or after the time
-    limit. Queries: session and user (2 when signed in), attempt (1), question and options (2),
-    answers (1), the dataset in the footer (1); a POST adds the insert and the read of the
-    stored answer (2), and feedback the question's codes, sources and rules (3): 12 at most.
+    limit. Queries (tests/quiz/test_queries.py counts them): the session, and the user when
+    signed in; the attempt (1); the ids of the questions answered and the content revision (2);
+    the question unless kept in the cache (5); the answer to it once answered (1); the dataset
+    in the footer (1). A POST that stores an answer adds its insert and the read of the stored
+    answer (2).
     """
     attempt = own_attempt(request, attempt_id)
     question_id = attempt.question_id_at(number)
@@ -202,25 +221,22 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
             attempt.get_absolute_url(),
             "Back to your quiz",
         )
+    visit = Visit.of(attempt)
     if request.method == "GET":
-        return render_question(request, attempt, number)
-    question = load_question(question_id)
-    answers = list(attempt.answers.all())
+        return render_question(request, visit, number)
+    question = visit.question(number)
     form = AnswerForm(question, request.POST)
-    if any(a.question_id == question_id for a in answers):
+    if question_id in visit.answered:
         messages.info(request, ALREADY_ANSWERED)
-        return after_answer(request, attempt, number, question, answers)
+        return after_answer(request, visit, number, question)
     if refused := attempt.accepts_answers():
         return render_question(
-            request, attempt, number, question=question, answers=answers, form=form,
-            error=refused, status=409,
-        )  # fmt: skip
-    if not form.is_valid():
-        return render_question(
-            request, attempt, number, question=question, answers=answers, form=form, status=400
+            request, visit, number, question=question, form=form, error=refused, status=409
         )
+    if not form.is_valid():
+        return render_question(request, visit, number, question=question, form=form, status=400)
     answer, created = attempt.answer(question, number, form.response)
-    answers.append(answer)
+    visit.answered.add(question_id)
     if not created:
         messages.info(request, ALREADY_ANSWERED)
     if answer.late:
@@ -229,28 +245,33 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
             "Time was up: this answer was recorded as late and does not count. The time limit "
             f"ended at {timezone.localtime(attempt.deadline):%H:%M}.",
         )
-    return after_answer(request, attempt, number, question, answers)
+    return after_answer(request, visit, number, question, answer)
 
 
 def after_answer(
-    request: HttpRequest, attempt: Attempt, number: int, question: Question, answers: list
+    request: HttpRequest,
+    visit: Visit,
+    number: int,
+    question: Question,
+    answer: Answer | None = None,
 ) -> HttpResponse:
     """Where an answer leads: its feedback (practice), the next question (exam), the results."""
+    attempt = visit.attempt
     if attempt.is_overdue():
         target = None
     elif attempt.gives_feedback:
         target = number
     else:
-        target = next_number(attempt, {a.question_id for a in answers}, number)
+        target = next_number(attempt, visit.answered, number)
     url = attempt.question_url(target) if target else attempt.results_url()
     if not request.htmx:
         return redirect(url)
     if target is None:
         return HttpResponseClientRedirect(url)
-    same = target == number
-    response = render_question(
-        request, attempt, target, question=question if same else None, answers=answers
-    )
+    if target == number:
+        response = render_question(request, visit, target, question=question, answer=answer)
+    else:
+        response = render_question(request, visit, target)
     return push_url(response, url)
 
 

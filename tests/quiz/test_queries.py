@@ -1,0 +1,248 @@
+"""Every quiz page's database queries, counted exactly, with what each one is.
+
+The question page keeps each question, with everything its page and feedback show, in the
+cache for the content revision (Question.for_page): the first trainee to reach a question
+after a change pays five queries for it, everyone after that none. Each test starts from an
+empty cache, so it counts both.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from quiz.models import Attempt, TrainingSession
+from tests.quiz.conftest import join, signed_in
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def start(client: Client, quiz, mode: str = "practice") -> Attempt:
+    response = client.post(f"/quiz/{quiz.slug}/start", {"mode": mode})
+    return Attempt.objects.get(pk=response["Location"].split("/")[3])
+
+
+def question_url(attempt: Attempt, number: int) -> str:
+    return f"/quiz/attempts/{attempt.pk}/{number}/"
+
+
+def option_id(question, text: str) -> int:
+    return question.options.get(text=text).pk
+
+
+# The question page: what trainees use all at once -------------------------------------------
+
+
+def test_the_question_page(anonymous, quiz, django_assert_num_queries):
+    attempt = start(anonymous, quiz)
+    with django_assert_num_queries(10):
+        # 1 the browser's session; 2 the attempt with its quiz and training session;
+        # 3 the ids of the questions answered; 4 the content revision;
+        # 5-9 the question, its options, codes, sources and rules (then kept in the cache);
+        # 10 the dataset in the footer.
+        assert anonymous.get(question_url(attempt, 1)).status_code == 200
+    with django_assert_num_queries(5):
+        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 dataset. The question is kept.
+        assert anonymous.get(question_url(attempt, 1)).status_code == 200
+    with django_assert_num_queries(4):
+        # The htmx fragment has no footer: 1 session; 2 attempt; 3 answered ids; 4 revision.
+        assert anonymous.get(question_url(attempt, 1), headers=HTMX).status_code == 200
+
+
+def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_queries):
+    client = signed_in("coder")
+    attempt = start(client, quiz)
+    client.get(question_url(attempt, 1))
+    with django_assert_num_queries(6):
+        # 1 session; 2 the user; 3 attempt; 4 answered ids; 5 revision; 6 dataset.
+        assert client.get(question_url(attempt, 1)).status_code == 200
+
+
+def test_the_answer_post_with_htmx_shows_the_feedback(anonymous, quiz, django_assert_num_queries):
+    attempt = start(anonymous, quiz)
+    anonymous.get(question_url(attempt, 1))
+    with django_assert_num_queries(6):
+        # 1 session; 2 attempt; 3 answered ids; 4 revision (the question is kept);
+        # 5 the insert of the answer; 6 the read of the stored answer. A fragment: no footer.
+        response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
+    assert "Partly right" in response.content.decode()
+    with django_assert_num_queries(6):
+        # The feedback again: 1 session; 2 attempt; 3 answered ids; 4 revision; 5 the answer;
+        # 6 dataset. The explanation, rules, sources and codes are kept with the question.
+        assert "Partly right" in anonymous.get(question_url(attempt, 1)).content.decode()
+
+
+def test_the_answer_post_without_javascript_redirects(
+    anonymous, quiz, single_question, django_assert_num_queries
+):
+    attempt = start(anonymous, quiz)
+    anonymous.get(question_url(attempt, 2))
+    right = option_id(single_question, "+64495 once")
+    with django_assert_num_queries(6):
+        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert; 6 read back.
+        response = anonymous.post(question_url(attempt, 2), {"option": right})
+    assert response.status_code == 302
+
+
+def test_a_refused_answer_post(anonymous, quiz, django_assert_num_queries):
+    attempt = start(anonymous, quiz)
+    anonymous.get(question_url(attempt, 1))
+    with django_assert_num_queries(5):
+        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 dataset: nothing is stored.
+        response = anonymous.post(question_url(attempt, 1), {"claim": "64493-5O"})
+    assert response.status_code == 400
+    anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
+    with django_assert_num_queries(4):
+        # Answered already: 1 session; 2 attempt; 3 answered ids; 4 revision; then a redirect.
+        assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 302
+
+
+def test_the_exam_answer_post_with_htmx_shows_the_next_question(
+    anonymous, quiz, django_assert_num_queries
+):
+    attempt = start(anonymous, quiz, mode="exam")
+    anonymous.get(question_url(attempt, 1))
+    with django_assert_num_queries(11):
+        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert; 6 read back;
+        # 7-11 the next question, its options, codes, sources and rules. No footer.
+        response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
+    assert "Question 2 of 3" in response.content.decode()
+    other = start(anonymous, quiz, mode="exam")
+    with django_assert_num_queries(6):
+        # Both questions kept: 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert;
+        # 6 read back.
+        anonymous.post(question_url(other, 1), {"claim": "64493-50"}, headers=HTMX)
+
+
+def test_a_question_of_a_training_session(training_session, django_assert_num_queries):
+    trainee = Client()
+    url = join(trainee, training_session, "Ana")
+    trainee.get(f"{url}1/")
+    with django_assert_num_queries(5):
+        # The session is joined with the attempt: 1 session; 2 attempt with its quiz and
+        # training session; 3 answered ids; 4 revision; 5 dataset.
+        assert trainee.get(f"{url}1/").status_code == 200
+
+
+# The other pages of taking a quiz -----------------------------------------------------------
+
+
+def test_the_quiz_list(anonymous, quiz, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        # No session yet: 1 the quizzes with their question counts; 2 dataset.
+        assert anonymous.get("/quiz/").status_code == 200
+    start(anonymous, quiz)
+    with django_assert_num_queries(4):
+        # 1 session; 2 quizzes; 3 the browser's attempts with quizzes and scores; 4 dataset.
+        assert anonymous.get("/quiz/").status_code == 200
+    client = signed_in("coder")
+    with django_assert_num_queries(6):
+        # 1 session; 2 user; 3 quizzes; 4 the user's attempts; 5 the Trainers check; 6 dataset.
+        assert client.get("/quiz/").status_code == 200
+
+
+def test_the_quiz_page_and_starting(anonymous, quiz, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        # 1 the quiz with its question count; 2 dataset.
+        assert anonymous.get(f"/quiz/{quiz.slug}/").status_code == 200
+    with django_assert_num_queries(7):
+        # 1 the quiz; 2 its question list; 3 the insert of the attempt; a new browser session:
+        # 4 is its key free? 5-7 its insert, in a savepoint.
+        response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam"})
+    assert response.status_code == 302
+
+
+def test_resuming_an_attempt(anonymous, quiz, django_assert_num_queries):
+    attempt = start(anonymous, quiz)
+    with django_assert_num_queries(3):
+        # 1 session; 2 attempt; 3 answered ids; then a redirect to question 1.
+        assert anonymous.get(f"/quiz/attempts/{attempt.pk}/")["Location"].endswith("/1/")
+
+
+def test_the_results(anonymous, quiz, single_question, django_assert_num_queries):
+    attempt = start(anonymous, quiz)
+    anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
+    anonymous.post(question_url(attempt, 2), {"option": option_id(single_question, "+64492")})
+    with django_assert_num_queries(8):
+        # 1 session; 2 attempt; 3 the answers with their questions; 4-7 the questions'
+        # options, codes, sources and rules; 8 dataset.
+        assert anonymous.get(f"/quiz/attempts/{attempt.pk}/results").status_code == 200
+
+
+def test_the_timer(anonymous, timed_quiz, django_assert_num_queries):
+    attempt = start(anonymous, timed_quiz)
+    with django_assert_num_queries(2):
+        # 1 session; 2 attempt. A fragment: no footer.
+        url = f"/quiz/attempts/{attempt.pk}/time"
+        assert anonymous.get(url, headers=HTMX).status_code == 200
+
+
+# Training sessions --------------------------------------------------------------------------
+
+
+def test_joining(anonymous, training_session, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        # The join form: 1 dataset.
+        assert anonymous.get(f"/quiz/join?code={training_session.code}").status_code == 200
+    with django_assert_num_queries(8):
+        # 1 the open session by its code, with its quiz; 2 this browser's attempt in it;
+        # 3 the quiz's question list; 4 the insert of the attempt; a new browser session:
+        # 5 is its key free? 6-8 its insert, in a savepoint.
+        join(anonymous, training_session, "Ana")
+
+
+def test_the_trainers_pages(trainer, training_session, django_assert_num_queries):
+    with django_assert_num_queries(6):
+        # 1 session; 2 user; 3 the Trainers check; 4 the trainer's sessions with their
+        # quizzes; 5 the quizzes to choose from; 6 dataset.
+        assert trainer.get("/quiz/sessions/").status_code == 200
+    dashboard = f"/quiz/sessions/{training_session.pk}/"
+    with django_assert_num_queries(7):
+        # 1 session; 2 user; 3 the training session with its quiz; 4 its attempts; 5 their
+        # answers; 6 the quiz's questions; 7 dataset.
+        assert trainer.get(dashboard).status_code == 200
+    with django_assert_num_queries(6):
+        # The live fragment htmx polls: the same without the footer.
+        assert trainer.get(dashboard, headers=HTMX).status_code == 200
+    with django_assert_num_queries(4):
+        # 1 session; 2 user; 3 the training session; 4 its answers with attempts and questions.
+        assert trainer.get(f"{dashboard}answers.csv").status_code == 200
+    with django_assert_num_queries(6):
+        # 1 session; 2 user; 3 the training session; 4-6 the update of its status, in a
+        # savepoint (a join code another session took meanwhile would be replaced).
+        response = trainer.post(f"{dashboard}status", {"status": "closed"})
+    assert response.status_code == 302
+    training_session.refresh_from_db()
+    assert training_session.status == TrainingSession.Status.CLOSED
+
+
+# The engine ---------------------------------------------------------------------------------
+
+
+def test_the_engine_codes_a_scenario_once_however_many_pages_show_it(anonymous, quiz, monkeypatch):
+    from quiz import models
+
+    calls = []
+    engine = models.code_claim
+
+    def counted(**scenario):
+        calls.append(scenario)
+        return engine(**scenario)
+
+    monkeypatch.setattr(models, "code_claim", counted)
+    models.code_scenario.cache_clear()
+    for _ in range(3):
+        attempt = start(anonymous, quiz)
+        anonymous.get(question_url(attempt, 1))
+        anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
+        anonymous.get(question_url(attempt, 1))
+        anonymous.get(f"/quiz/attempts/{attempt.pk}/results")
+    assert len(calls) == 1
+    models.code_scenario.cache_clear()
