@@ -7,6 +7,7 @@ from codes import api
 urlpatterns = [
     path("healthz", api.healthz, name="healthz"),
     path("api/", include("codes.api_urls")),
+    path("admin/codes/payernote/", include("notes.urls")),  # bookmarks from before notes/
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
