@@ -13,6 +13,7 @@
 
 import os
 import re
+import tomllib
 from io import StringIO
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 from slugify import slugify
 
+from quiz.loader import DATA_DIR
 from quiz.models import Attempt, Question
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM, called from the
@@ -203,12 +205,26 @@ def current_question(page: Page) -> tuple[Attempt, int, Question]:
     return attempt, number, Question.objects.get(pk=attempt.question_ids[number - 1])
 
 
+def answers_in_the_files() -> dict[str, str]:
+    """The claim lines each claim-entry question states as its answer in quiz/data, by key."""
+    answers = {}
+    for path in (DATA_DIR / "questions").glob("*.toml"):
+        for record in tomllib.loads(path.read_text(encoding="utf-8"))["question"]:
+            if record["kind"] == "claim":
+                answers[record["key"]] = record["expected"]
+    return answers
+
+
+ANSWERS = answers_in_the_files()
+
+
 def answer(page: Page, question: Question, *, right: bool) -> None:
-    """Answer as a trainee would: tick the options or type the claim lines, then submit."""
+    """Answer as a trainee would: tick the options, or type the claim lines written in the
+    question's file (never the engine's own answer), then submit."""
     form = page.locator("form.answer-form")
     if question.is_claim:
         assert right, "a wrong answer is given on a question with options"
-        form.get_by_label("Claim lines").fill(question.expected_text())
+        form.get_by_label("Claim lines").fill(ANSWERS[question.key])
     else:
         options = list(question.options.all())
         wrong = [o for o in options if not o.correct][:1]

@@ -2,45 +2,14 @@
 training session that two trainees join from their own browsers, and follows it live."""
 
 import re
-import tomllib
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from quiz.loader import DATA_DIR
 from quiz.models import Question, Quiz
-from tests.e2e.conftest import answer as answer_options
-from tests.e2e.conftest import current_question, make_user, sign_in
+from tests.e2e.conftest import answer, current_question, make_user, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def answers_in_the_files() -> dict[str, str]:
-    """The claim lines each claim-entry question states as its answer in quiz/data, by key."""
-    answers = {}
-    for path in (DATA_DIR / "questions").glob("*.toml"):
-        for record in tomllib.loads(path.read_text(encoding="utf-8"))["question"]:
-            if record["kind"] == "claim":
-                answers[record["key"]] = record["expected"]
-    return answers
-
-
-ANSWERS = answers_in_the_files()
-
-
-def answer(page: Page, question: Question, *, right: bool) -> None:
-    """Answer as a trainee would. A claim question gets the claim lines written in the question's
-    file (never the engine's own answer), typed in; a choice question its options ticked."""
-    if not question.is_claim:
-        answer_options(page, question, right=right)
-        return
-    assert right, "a wrong answer is given on a question with options"
-    form = page.locator("form.answer-form")
-    form.get_by_label("Claim lines").fill(ANSWERS[question.key])
-    form.get_by_role("button", name="Submit answer").click()
-    attempt, _, _ = current_question(page)
-    if attempt.gives_feedback:
-        expect(page.get_by_role("heading", level=2, name="Right", exact=True)).to_be_visible()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-javascript"])
