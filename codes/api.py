@@ -111,6 +111,7 @@ def code_as_json(code: Code) -> dict:
         "max_per_day": code.max_per_day,
         "unit_basis": code.unit_basis,
         "effective": code.effective.isoformat() if code.effective else None,
+        "replaces": code.replaces,
         "confidence": code.confidence,
         "extra": code.extra,
         "related": related_as_json(code),
@@ -139,6 +140,10 @@ def code_as_json(code: Code) -> dict:
                 "effective_date": note.effective_date.isoformat() if note.effective_date else None,
                 "last_reviewed": note.last_reviewed.isoformat(),
                 "review_overdue": note.review_overdue,
+                "policy_number": note.source.number or None,
+                "policy_version": note.source.version or None,
+                "policy_date": note.source.date.isoformat() if note.source.date else None,
+                "policy_older_than_review_cycle": note.source.older_than_review_cycle,
             }
             for note in code.payer_notes.all()
         ],
@@ -156,7 +161,7 @@ def code_as_json(code: Code) -> dict:
             {
                 "claim": m.claim,
                 "correction": m.correction,
-                "source": m.source.document or m.source.title,
+                "source": m.source.title,
                 "confidence": m.confidence,
                 "sources": [s.key for s in m.sources.all()],
             }

@@ -35,13 +35,25 @@ class SourceQuerySet(models.QuerySet):
 
 
 class Source(models.Model):
+    """A document a fact cites. Primary kinds are the documents themselves (an LCD, a billing
+    article, a MAC or CMS page, a payer's policy, CPT, CDC, NUCC); where we read one in a copy,
+    `quoted_in` names that copy, shown as "as quoted in …" in small print. SECONDARY and SEED
+    are copies and articles that back no Confirmed fact on their own."""
+
     class Kind(models.TextChoices):
-        SEED = "seed", "Seed article"
-        CMS = "cms", "CMS"
-        MAC = "mac", "Medicare contractor (MAC)"
+        LCD = "lcd", "Local coverage determination (LCD)"
+        ARTICLE = "article", "Billing and coding article"
+        MAC = "mac", "Medicare contractor (MAC) page"
+        CMS = "cms", "CMS page"
         PAYER = "payer", "Payer policy"
-        CODE_SET = "code_set", "Code set"
+        CPT = "cpt", "CPT (AMA)"
+        CDC = "cdc", "CDC (ICD-10-CM)"
+        NUCC = "nucc", "NUCC"
+        CODE_SET = "code_set", "Other code set"
         SECONDARY = "secondary", "Secondary source"
+        SEED = "seed", "Web article"
+
+    SECONDARY_KINDS = (Kind.SECONDARY, Kind.SEED)
 
     key = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=300)
@@ -49,6 +61,12 @@ class Source(models.Model):
     url = models.URLField(max_length=500, blank=True)
     document = models.CharField(max_length=120, blank=True, help_text="Seed file name")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    number = models.CharField(max_length=40, blank=True, help_text="e.g. L38773, 2017T0004AA")
+    version = models.CharField(max_length=20, blank=True)
+    date = models.DateField(null=True, blank=True, help_text="The document's own date")
+    quoted_in = models.CharField(
+        max_length=300, blank=True, help_text="The copy we read it in (“as quoted in …”)"
+    )
     note = models.TextField(blank=True)
 
     objects = SourceQuerySet.as_manager()
@@ -62,13 +80,33 @@ class Source(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("codes:sources") + f"#source-{self.key}"
 
+    @property
+    def is_secondary(self) -> bool:
+        return self.kind in self.SECONDARY_KINDS
+
+    # A payer reviews its policies about once a year; a policy dated before that may have changed.
+    REVIEW_CYCLE_DAYS = 365
+
+    @property
+    def older_than_review_cycle(self) -> bool:
+        """A payer policy whose own date is more than one review cycle ago: the version we
+        checked may no longer be the current one."""
+        if self.kind != self.Kind.PAYER or self.date is None:
+            return False
+        return (timezone.localdate() - self.date).days > self.REVIEW_CYCLE_DAYS
+
     def as_json(self) -> dict:
-        data = {"key": self.key, "title": self.title, "publisher": self.publisher}
-        if self.document:
-            data["document"] = self.document
-        else:
-            data["url"] = self.url or None
-        return data
+        return {
+            "key": self.key,
+            "title": self.title,
+            "publisher": self.publisher,
+            "url": self.url or None,
+            "kind": self.kind,
+            "number": self.number or None,
+            "version": self.version or None,
+            "date": self.date.isoformat() if self.date else None,
+            "quoted_in": self.quoted_in or None,
+        }
 
 
 class CodeQuerySet(models.QuerySet):
@@ -630,7 +668,18 @@ def citations(
         ),
         "found_in": (Misconception.objects, "id", ("key", "claim", ""), "codes__in"),
     }
-    source_fields = ("id", "key", "title", "publisher", "url", "document", "kind")
+    source_fields = (
+        "id",
+        "key",
+        "title",
+        "publisher",
+        "url",
+        "document",
+        "kind",
+        "number",
+        "version",
+        "quoted_in",
+    )
     queries = []
     for kind, (rows, object_id, labels, code_lookup) in parts.items():
         if code_ids is not None:
@@ -654,7 +703,8 @@ def citations(
     result = []
     for row in union:
         kind, object_id = row[0], row[1]
-        source = Source(**dict(zip(source_fields, row[2:9], strict=True)))
-        result.append(Citation(kind, object_id, source, tuple(row[9:12])))
+        end = 2 + len(source_fields)
+        source = Source(**dict(zip(source_fields, row[2:end], strict=True)))
+        result.append(Citation(kind, object_id, source, tuple(row[end : end + 3])))
     result.sort(key=lambda c: (c.source.kind, c.source.title, c.kind, c.label))
     return result

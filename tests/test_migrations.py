@@ -77,6 +77,30 @@ def every_row() -> dict[str, list[tuple]]:
     return rows
 
 
+# Later migrations that add columns on purpose: the new columns of each table, with the value
+# every old row gets (codes 0006: a source's number, version, date and quoted_in, issue 16).
+ADDED_COLUMNS = {
+    "codes_source": {"number": "", "version": "", "date": None, "quoted_in": ""},
+    "quiz_attempt": {"start_key": ""},
+}
+
+
+def columns(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        return [c.name for c in connection.introspection.get_table_description(cursor, table)]
+
+
+def with_added_columns(rows: list[tuple], old: list[str], new: list[str], added: dict) -> list:
+    """Old rows as they read after the migration: the same values, the added columns filled."""
+    return sorted(
+        (
+            tuple({**added, **dict(zip(old, row, strict=True))}[name] for name in new)
+            for row in rows
+        ),
+        key=repr,
+    )
+
+
 def schema_names(tables) -> dict[str, list[str]]:
     """The names of each table's indexes and constraints (and sequences, on PostgreSQL)."""
     names = {}
@@ -308,6 +332,7 @@ def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
         ids = fill_old_database(old)
         before = every_row()
         old_names = schema_names(MOVED_TABLES)
+        old_columns = {table: columns(table) for table in ADDED_COLUMNS}
 
         migrate("latest")
 
@@ -321,6 +346,10 @@ def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
         ]
         assert moved_types != expected["django_content_type"]
         expected["django_content_type"] = sorted(moved_types, key=repr)
+        for table, added in ADDED_COLUMNS.items():
+            expected[table] = with_added_columns(
+                expected[table], old_columns[table], columns(table), added
+            )
         assert every_row() == expected
         assert "codes_payernote" not in connection.introspection.table_names()
         # Indexes and constraints carry the names Django gives new notes tables.

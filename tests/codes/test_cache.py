@@ -125,7 +125,7 @@ def test_it_flags_a_review_that_falls_overdue_overnight_on_a_kept_page(coder, no
     marker = f'id="note-{note.key}"'
 
     def overdue(html: str) -> bool:
-        return "Review overdue" in re.search(rf"{marker}.*?</article>", html, re.S).group(0)
+        return "Check overdue" in re.search(rf"{marker}.*?</article>", html, re.S).group(0)
 
     today = coder.get("/codes/64493/")
     assert not overdue(today.content.decode())

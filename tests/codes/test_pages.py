@@ -347,10 +347,10 @@ def test_it_shows_each_note_with_its_source_confidence_and_review_date(coder):
     assert block, note.key
     block_text = unescape(re.sub(r"<[^>]+>", " ", block.group(0)))
     assert note.source.title in block_text
-    assert f"Last reviewed {note.last_reviewed:%Y-%m-%d}" in block_text
+    assert f"Checked against its source {note.last_reviewed:%Y-%m-%d}" in block_text
     assert note.get_topic_display() in block_text
     assert {"C": "Confirmed", "L": "Likely", "U": "Unverified"}[note.confidence] in block_text
-    assert "Review overdue" not in block_text or note.review_overdue
+    assert "Check overdue" not in block_text or note.review_overdue
 
 
 def test_it_flags_a_note_whose_review_is_overdue(coder):
@@ -359,7 +359,7 @@ def test_it_flags_a_note_whose_review_is_overdue(coder):
     note.save()
     html = fragment(coder, "64493", "payers")
     block = re.search(rf'id="note-{note.key}">.*?</article>', html, re.S).group(0)
-    assert "Review overdue" in block
+    assert "Check overdue" in block
 
 
 def test_it_sanitises_the_markdown_of_payer_notes(coder):
@@ -371,14 +371,14 @@ def test_it_sanitises_the_markdown_of_payer_notes(coder):
     assert "<script>alert" not in html and "javascript:" not in html
 
 
-def test_it_lists_what_some_sources_get_wrong_with_the_claim_and_its_document(coder):
+def test_it_lists_what_some_sources_get_wrong_with_the_claim_and_its_source_title(coder):
     html = fragment(coder, "64495", "misconceptions")
     items = Misconception.objects.filter(codes__code="64495").select_related("source")
     assert items
     page = unescape(html)
     for item in items:
         assert item.claim in page and item.correction in page
-        assert (item.source.document or item.source.title) in page
+        assert item.source.title in page
     assert "Correction:" in page
 
 
