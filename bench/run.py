@@ -12,7 +12,8 @@
 3. A mixed load test (bench/load.py): 50 simulated users for 60 s browsing pages and answering
    quiz questions, some answers sent twice; no 5xx allowed, and the answers stored in the
    database must equal the distinct answers sent.
-4. The table, the machine and the date go to bench/results.md (and to stdout).
+4. The trainer dashboard's poll at 100, 1,000 and 10,000 answers (bench/dashboard.py).
+5. The table, the machine and the date go to bench/results.md (and to stdout).
 
 Every request goes to 127.0.0.1 only. Options: see --help (shorter runs for a quick look).
 """
@@ -343,6 +344,23 @@ def table(measures: list[Measure]) -> list[str]:
     return rows
 
 
+def dashboard_cost(polls: int) -> list[str]:
+    """bench/dashboard.py's table: the trainer dashboard's poll at three sizes, in-process on
+    a throwaway SQLite file of its own (no server, no network)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    script = ROOT / "bench" / "dashboard.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--polls", str(polls)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        return [f"Dashboard poll: bench/dashboard.py failed: {done.stderr.strip()[-500:]}"]
+    return done.stdout.strip().splitlines()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=12, help="per endpoint (default 12)")
@@ -355,6 +373,12 @@ def main() -> None:
         "--db",
         choices=("postgresql", "sqlite"),
         default=os.environ.get("BENCH_DB") or "postgresql",
+    )
+    parser.add_argument(
+        "--dashboard-polls",
+        type=int,
+        default=20,
+        help="trainer dashboard polls per size, in bench/dashboard.py (default 20)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -386,6 +410,8 @@ def main() -> None:
         if server:
             server.stop()
         database.stop()
+    print("dashboard poll at 100, 1,000 and 10,000 answers ...", flush=True)
+    dashboard = dashboard_cost(args.dashboard_polls)
 
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -417,6 +443,11 @@ def main() -> None:
         "nothing.",
         "",
         *mixed.report(),
+        "",
+        *dashboard,
+        "",
+        "Goal: a poll at 10,000 answers costs about what one at 100 does (not asserted; its "
+        "queries are counted exactly in tests/quiz/test_sessions.py).",
         "",
     ]
     text = "\n".join(lines)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from codes.admin import BackOfficeAdmin
 from coding.engine import InvalidInput
 from quiz.models import Answer, Attempt, Option, Question, Quiz, QuizQuestion, Tag, TrainingSession
 
@@ -77,7 +78,7 @@ OptionInline.formset = OptionsFormSet
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(BackOfficeAdmin):
     form = QuestionForm
     inlines = [OptionInline]
     list_display = ["key", "kind", "prompt", "tag_list"]
@@ -132,7 +133,7 @@ class QuizQuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(BackOfficeAdmin):
     inlines = [QuizQuestionInline]
     list_display = ["title", "slug", "kind", "pass_mark", "time_limit", "sort_order"]
     list_filter = ["kind"]
@@ -142,7 +143,7 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
+class TrainingSessionAdmin(BackOfficeAdmin):
     list_display = ["__str__", "quiz", "trainer", "code", "status", "mode", "created_at"]
     list_filter = ["status", "mode", "quiz"]
     list_select_related = ["quiz", "trainer"]
@@ -163,7 +164,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(BackOfficeAdmin):
     inlines = [AnswerInline]
     list_display = ["pk", "quiz", "mode", "user", "display_name", "training_session", "started_at"]
     list_filter = ["mode", "quiz"]
@@ -174,7 +175,7 @@ class AttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(BackOfficeAdmin):
     """Stored answers are a record: readable, never edited."""
 
     list_display = ["attempt", "position", "question", "score", "correct", "late", "answered_at"]

@@ -1,6 +1,7 @@
 """Forms: every value a trainee or trainer sends goes through one of these."""
 
 import re
+import secrets
 
 from django import forms
 
@@ -23,6 +24,14 @@ class StartForm(forms.Form):
         widget=forms.RadioSelect,
         label="How do you want to take it?",
     )
+    # A new random key with each page: the same form sent twice starts one attempt
+    # (Attempt.start_once). Optional, so a page loaded before keys existed still works.
+    key = forms.SlugField(max_length=32, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", secrets.token_urlsafe(16))
 
 
 class AnswerForm(forms.Form):

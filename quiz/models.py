@@ -11,7 +11,6 @@ from __future__ import annotations
 import operator
 import secrets
 import uuid
-from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -390,6 +389,10 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+# A report kept in the cache is stale once its key changes; this only bounds its life.
+REPORT_SECONDS = 60 * 10
+
+
 class TrainingSessionQuerySet(models.QuerySet):
     def joinable(self, code: str):
         return self.filter(code=code, status=TrainingSession.Status.OPEN)
@@ -480,8 +483,49 @@ class TrainingSession(models.Model):
     def answers(self):
         return Answer.objects.filter(attempt__training_session=self)
 
+    def join(self, *, user, owner_token: str, display_name: str) -> Attempt:
+        """This user's or browser's attempt in the session, started by the first call.
+
+        Idempotent however fast the calls come: the unique constraints (one attempt per user,
+        one per browser, in a session) refuse a second insert, and the loser reads the winner's
+        attempt. Queries: the attempt if there is one (1); else the quiz's question list and
+        the insert, in a savepoint (4), and on a clash the winner's attempt (1).
+        """
+        mine = Attempt.objects.owned_by(user, owner_token).filter(training_session=self)
+        attempt = mine.order_by("started_at").first()
+        if attempt is not None:
+            return attempt
+        try:
+            with transaction.atomic():
+                return Attempt.start(
+                    self.quiz,
+                    mode=self.mode,
+                    user=user,
+                    owner_token=owner_token,
+                    training_session=self,
+                    display_name=display_name,
+                )
+        except IntegrityError:
+            attempt = mine.order_by("started_at").first()
+            if attempt is None:
+                raise
+            return attempt
+
     def report(self) -> SessionReport:
-        return SessionReport.build(self)
+        """The dashboard's figures, kept in the cache until someone joins or answers.
+
+        One query tells whether anything changed (the number of participants, the number of
+        answers and the newest one's id, read from the indexes); when nothing did, that is all
+        a poll costs, else six more (SessionReport.build). Answers are never changed once
+        stored, so the key sees every change a trainee makes.
+        """
+        marker = self.attempts.order_by().aggregate(
+            joined=models.Count("id", distinct=True),
+            answered=models.Count("answers"),
+            newest=models.Max("answers__id"),
+        )
+        key = f"quiz:report:{self.pk}:{marker['joined']}:{marker['answered']}:{marker['newest']}"
+        return cache.get_or_set(key, lambda: SessionReport.build(self), REPORT_SECONDS)
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -531,6 +575,9 @@ class Attempt(models.Model):
     pass_mark = models.PositiveSmallIntegerField()
     time_limit = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Minutes")
     started_at = models.DateTimeField(default=timezone.now)
+    # The random key of the start form this attempt came from: the same form sent twice (a
+    # double click) starts one attempt.
+    start_key = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -546,6 +593,16 @@ class Attempt(models.Model):
                 fields=["training_session", "owner_token"],
                 condition=models.Q(training_session__isnull=False) & ~models.Q(owner_token=""),
                 name="one_attempt_per_browser_and_session",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "start_key"],
+                condition=models.Q(user__isnull=False) & ~models.Q(start_key=""),
+                name="one_attempt_per_user_and_start_form",
+            ),
+            models.UniqueConstraint(
+                fields=["owner_token", "start_key"],
+                condition=~models.Q(owner_token="") & ~models.Q(start_key=""),
+                name="one_attempt_per_browser_and_start_form",
             ),
         ]
 
@@ -573,6 +630,28 @@ class Attempt(models.Model):
             time_limit=quiz.time_limit,
             **extra,
         )
+
+    @classmethod
+    def start_once(cls, quiz: Quiz, *, mode: str, user, owner_token: str, key: str) -> Attempt:
+        """Start an attempt from the start form with `key`, once: the same form sent again,
+        even at the same moment, gets the attempt the first one started (the unique
+        constraints on the key decide). Queries: the attempt if there is one (1); else the
+        quiz's question list and the insert, in a savepoint (4), and on a clash the winner's
+        attempt (1)."""
+        if not key:
+            return cls.start(quiz, mode=mode, user=user, owner_token=owner_token)
+        mine = cls.objects.owned_by(user, owner_token).filter(quiz=quiz, start_key=key)
+        attempt = mine.order_by("started_at").first()
+        if attempt is not None:
+            return attempt
+        try:
+            with transaction.atomic():
+                return cls.start(quiz, mode=mode, user=user, owner_token=owner_token, start_key=key)
+        except IntegrityError:
+            attempt = mine.order_by("started_at").first()
+            if attempt is None:
+                raise
+            return attempt
 
     @property
     def total(self) -> int:
@@ -746,10 +825,16 @@ class QuestionStats:
     answered: int
     correct: int
     wrong_answers: list[tuple[str, int]]  # the commonest wrong answers with their counts
+    partial: int = 0  # some credit, not full
 
     @property
     def right_percent(self) -> int | None:
         return percent(self.correct / self.answered) if self.answered else None
+
+    @property
+    def wrong(self) -> int:
+        """No credit: wrong or late."""
+        return self.answered - self.correct - self.partial
 
 
 @dataclass(frozen=True)
@@ -758,9 +843,15 @@ class ParticipantRow:
     summary: AttemptSummary
 
 
+# How many of a question's commonest wrong answers the dashboard lists.
+WRONG_ANSWERS_SHOWN = 3
+
+
 @dataclass(frozen=True)
 class SessionReport:
-    """The trainer's dashboard figures, from three queries whatever the number of trainees."""
+    """The trainer's dashboard figures, counted by the database: six queries, each returning
+    rows bounded by the trainees, the questions or the misconceptions, never by the answers, so
+    a poll costs about the same at 100 answers as at 10,000."""
 
     participants: list[ParticipantRow]
     questions: list[QuestionStats]
@@ -768,39 +859,90 @@ class SessionReport:
 
     @classmethod
     def build(cls, session: TrainingSession) -> SessionReport:
-        attempts = list(session.attempts.order_by("started_at"))  # query 1
-        answers = list(session.answers())  # query 2
-        by_attempt: dict = {}
-        for answer in answers:
-            by_attempt.setdefault(answer.attempt_id, []).append(answer)
-        participants = [
-            ParticipantRow(attempt, attempt.summary(by_attempt.get(attempt.pk, [])))
-            for attempt in attempts
-        ]
-        links = list(
-            session.quiz.quiz_questions.select_related("question").order_by("position", "id")
-        )  # query 3
-        by_question: dict = {}
-        for answer in answers:
-            by_question.setdefault(answer.question_id, []).append(answer)
-        questions = []
-        for number, link in enumerate(links, start=1):
-            given = by_question.get(link.question_id, [])
-            wrong = Counter(a.response for a in given if not a.correct and not a.late)
-            questions.append(
-                QuestionStats(
-                    number=number,
-                    question=link.question,
-                    answered=len(given),
-                    correct=sum(1 for a in given if a.correct),
-                    wrong_answers=wrong.most_common(3),
-                )
+        answers = session.answers().order_by()
+        # Query 1: the attempts. Query 2: each one's counts and points, grouped by its id
+        # alone (grouping the attempts themselves would group by every column of theirs).
+        attempts = list(session.attempts.order_by("started_at"))
+        tallies = {
+            row["attempt_id"]: row
+            for row in answers.values("attempt_id").annotate(
+                n_answered=models.Count("id"),
+                n_points=models.Sum("score"),
+                n_correct=models.Count("id", filter=models.Q(correct=True)),
+                n_late=models.Count("id", filter=models.Q(late=True)),
             )
-        tags = Counter(tag for answer in answers for tag in answer.tags)
-        missed = [
-            {**link, "count": tags[link["tag"]]}
-            for link in tag_links([tag for tag, _ in tags.most_common()])
+        }
+        nothing = {"n_answered": 0, "n_points": 0.0, "n_correct": 0, "n_late": 0}
+        participants = []
+        for attempt in attempts:
+            tally = tallies.get(attempt.pk, nothing)
+            summary = AttemptSummary(
+                answered=tally["n_answered"],
+                total=attempt.total,
+                points=tally["n_points"],
+                correct=tally["n_correct"],
+                late=tally["n_late"],
+                pass_mark=attempt.pass_mark,
+            )
+            participants.append(ParticipantRow(attempt, summary))
+        # Query 3: per question, answered, right and partly right.
+        counts = {
+            row["question_id"]: row
+            for row in answers.values("question_id").annotate(
+                n_answered=models.Count("id"),
+                n_correct=models.Count("id", filter=models.Q(correct=True)),
+                n_partial=models.Count(
+                    "id", filter=models.Q(late=False, score__gt=0, correct=False)
+                ),
+            )
+        }
+        # Query 4: per question, its commonest wrong answers, ranked in the database.
+        wrong: dict[int, list[tuple[str, int]]] = {}
+        grouped = (
+            answers.filter(correct=False, late=False)
+            .values("question_id", "response")
+            .annotate(n=models.Count("id"))
+        )
+        sql, params = grouped.query.sql_with_params()
+        with connection.cursor() as cursor:
+            # Ranked over the grouped rows (a window over an aggregate in one GROUP BY is not
+            # something the ORM writes), so only the top few per question leave the database.
+            ranking = (
+                "SELECT question_id, response, n FROM (SELECT question_id, response, n, "
+                "ROW_NUMBER() OVER (PARTITION BY question_id ORDER BY n DESC, response) AS r "
+                "FROM ({}) grouped) ranked WHERE r <= %s ORDER BY question_id, r"
+            )
+            # The inner SQL is the ORM's, its values bound as parameters with ours.
+            cursor.execute(ranking.format(sql), [*params, WRONG_ANSWERS_SHOWN])
+            for question_id, response, n in cursor.fetchall():
+                wrong.setdefault(question_id, []).append((response, n))
+        # Query 5: the quiz's questions, in order.
+        links = session.quiz.quiz_questions.select_related("question").order_by("position", "id")
+        questions = [
+            QuestionStats(
+                number=number,
+                question=link.question,
+                answered=counts.get(link.question_id, {}).get("n_answered", 0),
+                correct=counts.get(link.question_id, {}).get("n_correct", 0),
+                partial=counts.get(link.question_id, {}).get("n_partial", 0),
+                wrong_answers=wrong.get(link.question_id, []),
+            )
+            for number, link in enumerate(links, start=1)
         ]
+        # Query 6: the answers counted by their list of misconceptions (a few lists per
+        # question), then by misconception; ties go to the one missed earliest in the quiz.
+        tallies: dict[str, list[int]] = {}
+        grouped = (
+            answers.exclude(tags=[])
+            .values("tags")
+            .annotate(n=models.Count("id"), first=models.Min("position"))
+        )
+        for row in grouped:
+            for tag in dict.fromkeys(row["tags"]):
+                count, first = tallies.get(tag, (0, row["first"]))
+                tallies[tag] = [count + row["n"], min(first, row["first"])]
+        order = sorted(tallies, key=lambda tag: (-tallies[tag][0], tallies[tag][1], tag))
+        missed = [{**link, "count": tallies[link["tag"]][0]} for link in tag_links(order)]
         return cls(participants, questions, missed)
 
 

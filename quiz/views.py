@@ -12,11 +12,12 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
@@ -36,12 +37,29 @@ OWNER_KEY = "quiz_owner"
 
 
 def owner_token(request: HttpRequest, create: bool = False) -> str:
-    """A random token in the session that marks this browser's anonymous attempts."""
+    """The token in the session that marks this browser's anonymous attempts.
+
+    Made when a form that starts an attempt is sent. Both requests of a double click from a
+    browser with no session yet open a session each, so the token cannot be random there: it is
+    derived from the CSRF cookie, which the browser got with the form page (the join and quiz
+    pages set it) and sends with both. Only a request without that cookie (which the CSRF
+    check refuses outside the tests) gets a random one.
+    """
     token = request.session.get(OWNER_KEY, "")
     if not token and create:
-        token = secrets.token_urlsafe(24)
+        secret = request.META.get("CSRF_COOKIE", "")
+        if secret and request.COOKIES.get(settings.CSRF_COOKIE_NAME):
+            token = salted_hmac("quiz.owner_token", secret, algorithm="sha256").hexdigest()[:32]
+        else:
+            token = secrets.token_urlsafe(24)
         request.session[OWNER_KEY] = token
     return token
+
+
+# Every page that shows answers, scores or names (a trainee's attempt, results and history, a
+# trainer's dashboard and export) is for its viewer alone: no shared cache keeps it, and the
+# browser does not store it on disk.
+personal = cache_control(private=True, no_store=True)
 
 
 def own_attempt(request: HttpRequest, attempt_id: UUID) -> Attempt:
@@ -68,6 +86,7 @@ def is_trainer(user) -> bool:
 
 
 @require_GET
+@personal
 def quiz_list(request: HttpRequest) -> HttpResponse:
     # Queries: quizzes with counts (1); the visitor's attempts with their quizzes and scores
     # (1, plus the session and the user when signed in).
@@ -92,21 +111,24 @@ def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
+@personal
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.with_question_counts(), slug=slug)
     form = StartForm(request.POST)
     if not form.is_valid() or not quiz.question_count:
         return render(request, "quiz/quiz.html", {"quiz": quiz, "form": form}, status=400)
-    attempt = Attempt.start(
+    attempt = Attempt.start_once(
         quiz,
         mode=form.cleaned_data["mode"],
         user=request.user,
         owner_token=owner_token(request, create=True),
+        key=form.cleaned_data["key"],
     )
     return redirect(attempt.question_url(1))
 
 
 @require_GET
+@personal
 def attempt_page(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """Continue where the trainee left off: the first unanswered question, or the results."""
     attempt = own_attempt(request, attempt_id)
@@ -199,6 +221,7 @@ ALREADY_ANSWERED = "You have already answered this question; your first answer s
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@personal
 def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpResponse:
     """One question: its form, or the feedback once answered. POST answers it, once.
 
@@ -276,6 +299,7 @@ def after_answer(
 
 
 @require_GET
+@personal
 def time_left(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """The time left, as a fragment that the question page refreshes."""
     attempt = own_attempt(request, attempt_id)
@@ -289,6 +313,7 @@ def time_left(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
 
 
 @require_GET
+@personal
 def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """Score, pass or fail, and every answer with its explanation.
 
@@ -324,6 +349,7 @@ def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@personal
 def join(request: HttpRequest) -> HttpResponse:
     """Join a training session with its code and a display name; no account needed."""
     if request.method == "GET":
@@ -334,22 +360,11 @@ def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST)
     if not form.is_valid():
         return render(request, "quiz/join.html", {"form": form}, status=400)
-    session = form.session
-    token = owner_token(request, create=True)
-    mine = Attempt.objects.owned_by(request.user, token).filter(training_session=session)
-    attempt = mine.first()
-    if attempt is None:
-        try:
-            attempt = Attempt.start(
-                session.quiz,
-                mode=session.mode,
-                user=request.user,
-                owner_token=token,
-                training_session=session,
-                display_name=form.cleaned_data["display_name"],
-            )
-        except IntegrityError:  # joined twice at once: keep the first
-            attempt = mine.get()
+    attempt = form.session.join(
+        user=request.user,
+        owner_token=owner_token(request, create=True),
+        display_name=form.cleaned_data["display_name"],
+    )
     return redirect(attempt.get_absolute_url())
 
 
@@ -384,6 +399,7 @@ def own_session(request: HttpRequest, session_id: UUID) -> TrainingSession:
 
 
 @require_http_methods(["GET", "POST"])
+@personal
 def sessions(request: HttpRequest) -> HttpResponse:
     """A trainer's sessions, and the form that creates one."""
     if refusal := trainer_only(request):
@@ -403,11 +419,13 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@personal
 def session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The trainer's live dashboard; htmx polls its #live fragment.
 
-    Queries: session (1), user (1), the session (1), its attempts (1), their answers (1), the
-    quiz's questions (1): six whatever the number of trainees.
+    Queries: session (1), user (1), the session (1), then six counted by the database
+    (SessionReport.build): nine whatever the number of trainees or answers, and rows bounded
+    by the trainees, questions and misconceptions, so a poll does not grow with the answers.
     """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -426,6 +444,7 @@ def session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
 
 
 @require_POST
+@personal
 def session_status(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -463,6 +482,7 @@ def csv_cell(value) -> str:
 
 
 @require_GET
+@personal
 def session_csv(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """Every answer of the session, one row each. Queries: session, user, session, answers."""
     if not request.user.is_authenticated:

@@ -152,11 +152,16 @@ def test_the_quiz_page_and_starting(anonymous, quiz, django_assert_num_queries):
     with django_assert_num_queries(2):
         # 1 the quiz with its question count; 2 dataset.
         assert anonymous.get(f"/quiz/{quiz.slug}/").status_code == 200
-    with django_assert_num_queries(7):
-        # 1 the quiz; 2 its question list; 3 the insert of the attempt; a new browser session:
-        # 4 is its key free? 5-7 its insert, in a savepoint.
-        response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam"})
+    with django_assert_num_queries(10):
+        # 1 the quiz; 2 an attempt this browser started from this form? 3-6 the question list
+        # and the insert of the attempt, in a savepoint; a new browser session: 7 is its key
+        # free? 8-10 its insert, in a savepoint.
+        response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam", "key": "form-1"})
     assert response.status_code == 302
+    with django_assert_num_queries(3):
+        # The same form again: 1 session; 2 the quiz; 3 the attempt it started.
+        again = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam", "key": "form-1"})
+    assert again["Location"] == response["Location"]
 
 
 def test_resuming_an_attempt(anonymous, quiz, django_assert_num_queries):
@@ -191,10 +196,10 @@ def test_joining(anonymous, training_session, django_assert_num_queries):
     with django_assert_num_queries(1):
         # The join form: 1 dataset.
         assert anonymous.get(f"/quiz/join?code={training_session.code}").status_code == 200
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         # 1 the open session by its code, with its quiz; 2 this browser's attempt in it;
-        # 3 the quiz's question list; 4 the insert of the attempt; a new browser session:
-        # 5 is its key free? 6-8 its insert, in a savepoint.
+        # 3-6 the quiz's question list and the insert of the attempt, in a savepoint; a new
+        # browser session: 7 is its key free? 8-10 its insert, in a savepoint.
         join(anonymous, training_session, "Ana")
 
 
@@ -204,12 +209,16 @@ def test_the_trainers_pages(trainer, training_session, django_assert_num_queries
         # quizzes; 5 the quizzes to choose from; 6 dataset.
         assert trainer.get("/quiz/sessions/").status_code == 200
     dashboard = f"/quiz/sessions/{training_session.pk}/"
-    with django_assert_num_queries(7):
-        # 1 session; 2 user; 3 the training session with its quiz; 4 its attempts; 5 their
-        # answers; 6 the quiz's questions; 7 dataset.
+    with django_assert_num_queries(11):
+        # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
+        # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
+        # points; 7 per question, answered, right and partly right; 8 the commonest wrong
+        # answers, ranked; 9 the quiz's questions; 10 the answers counted by misconceptions;
+        # 11 dataset.
         assert trainer.get(dashboard).status_code == 200
-    with django_assert_num_queries(6):
-        # The live fragment htmx polls: the same without the footer.
+    with django_assert_num_queries(4):
+        # The live fragment htmx polls, nothing new: 1 session; 2 user; 3 the training
+        # session; 4 nothing changed, the report kept in the cache stands.
         assert trainer.get(dashboard, headers=HTMX).status_code == 200
     with django_assert_num_queries(4):
         # 1 session; 2 user; 3 the training session; 4 its answers with attempts and questions.

@@ -267,12 +267,16 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_trainees(
     trainer, training_session, single_question, django_assert_num_queries
 ):
     def check():
-        with django_assert_num_queries(7):
-            # 1 session; 2 user; 3 the training session with its quiz; 4 its attempts;
-            # 5 their answers; 6 the quiz's questions; 7 the dataset in the footer.
+        with django_assert_num_queries(11):
+            # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
+            # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
+            # points; 7 per question, answered, right and partly right; 8 the commonest wrong
+            # answers, ranked; 9 the quiz's questions; 10 the answers counted by
+            # misconceptions; 11 the dataset in the footer.
             assert trainer.get(dashboard(training_session)).status_code == 200
-        with django_assert_num_queries(6):
-            # The live fragment htmx polls: the same, without the footer.
+        with django_assert_num_queries(4):
+            # The live fragment htmx polls, with nothing new: 1 session; 2 user; 3 the training
+            # session; 4 nothing changed, the report kept in the cache stands.
             assert trainer.get(dashboard(training_session), headers=HTMX).status_code == 200
         with django_assert_num_queries(4):
             # 1 session; 2 user; 3 the training session; 4 its answers with their attempts
@@ -287,6 +291,60 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_trainees(
         if count == 0:
             check()
     check()
+
+
+def test_a_poll_costs_the_same_at_3_and_30_answers(
+    trainer, training_session, single_question, multiple_question, django_assert_num_queries
+):
+    def poll() -> int:
+        with django_assert_num_queries(10):
+            # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
+            # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
+            # points; 7 per question, answered, right and partly right; 8 the commonest wrong
+            # answers, ranked; 9 the quiz's questions; 10 the answers counted by
+            # misconceptions. No query reads the answers themselves.
+            response = trainer.get(dashboard(training_session), headers=HTMX)
+        assert response.status_code == 200
+        with django_assert_num_queries(4):
+            # The next poll, with no new answer: 1-3 as above; 4 nothing changed.
+            again = trainer.get(dashboard(training_session), headers=HTMX)
+        assert again.status_code == 200
+        return len(response.content)
+
+    wrong = ["64493", "64493-50", "64494-RT", "64493-RT, 64494-RT", "64493-LT"]
+    for count in range(10):
+        client = Client()
+        client.attempt_url = join(client, training_session, f"Trainee {count}")
+        answer(client, 1, claim=wrong[count % len(wrong)])
+        answer(client, 2, option=option_id(single_question, "+64495 once"))
+        answer(client, 3, option=[option_id(multiple_question, "Diagnostic block")])
+        if count == 0:
+            assert Answer.objects.count() == 3
+            small = poll()
+    assert Answer.objects.count() == 30
+    # Ten participant rows instead of one; the rest of the fragment is bounded.
+    assert poll() < small + 10 * 1000
+
+
+def test_the_dashboard_counts_right_partly_right_and_wrong_and_lists_three_wrong_answers(
+    trainer, training_session, single_question
+):
+    claims = ["64493-50-KX, 64494-RT-KX", "64493-50", "64490", "64490", "64491", "64491", "64492"]
+    for count, claim in enumerate(claims):
+        client = Client()
+        client.attempt_url = join(client, training_session, f"Trainee {count}")
+        answer(client, 1, claim=claim)
+    claim_stats = training_session.report().questions[0]
+    # One right; "64493-50" earns part of the credit; codes the case does not call for, none.
+    marks = Answer.objects.filter(position=1).order_by("attempt__started_at")
+    assert [answer.score > 0 for answer in marks] == [True, True, False, False, False, False, False]
+    assert (claim_stats.answered, claim_stats.correct, claim_stats.partial) == (7, 1, 1)
+    assert claim_stats.wrong == 5
+    # The commonest not fully right first, ties in the order of their text; three listed.
+    assert claim_stats.wrong_answers == [("64490", 2), ("64491", 2), ("64492", 1)]
+    page = text(trainer.get(dashboard(training_session)))
+    assert "<td>7</td> <td> 14% </td> <td>1 / 1 / 5</td>" in page
+    assert "64493-50 (1)" not in page
 
 
 # The CSV export -----------------------------------------------------------------------------

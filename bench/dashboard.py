@@ -1,0 +1,145 @@
+"""The trainer dashboard's poll as a session fills up: its time, size and queries at 100, 1,000
+and 10,000 answers, through Django's test client (no server, no network).
+
+One training session of 100 trainees and a quiz of 100 questions; the trainees answer more and
+more of it (1, 10, then all 100 questions each), so only the number of answers grows. The poll
+is the htmx fragment the dashboard fetches every few seconds. Its database is a throwaway SQLite
+file (or DATABASE_URL when set).
+
+Run: .venv/bin/python bench/dashboard.py [--polls 20]
+"""
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINEES = 100
+QUESTIONS = 100
+SIZES = (100, 1_000, 10_000)
+
+
+def setup(directory: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facetsite.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(directory) / 'dashboard.sqlite3'}")
+    import django
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    django.setup()
+    setup_test_environment()  # the test client's host is allowed
+    call_command("migrate", verbosity=0)
+
+
+def fill(session, questions, per_trainee: int, attempts: list) -> None:
+    """Answers up to `per_trainee` per trainee: right, partly right or wrong, with tags."""
+    from quiz.models import Answer
+
+    rows = []
+    for number, attempt in enumerate(attempts):
+        done = set(attempt.answers.values_list("question_id", flat=True))
+        for position, question in enumerate(questions[:per_trainee], start=1):
+            if question.pk in done:
+                continue
+            kind = (number + position) % 3
+            rows.append(
+                Answer(
+                    attempt=attempt,
+                    question=question,
+                    position=position,
+                    response=["Right", "Half", f"Wrong {number % 7}"][kind],
+                    expected="Right",
+                    score=[1.0, 0.5, 0.0][kind],
+                    correct=kind == 0,
+                    tags=[[], ["kx"], ["third-level", "modifier-50"]][kind],
+                )
+            )
+    Answer.objects.bulk_create(rows, batch_size=1000)
+
+
+def measure(polls: int) -> list[str]:
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from quiz.models import Attempt, Question, Quiz, QuizQuestion, TrainingSession
+
+    trainer = User.objects.create(username=f"bench-trainer-{secrets.token_hex(4)}")
+    trainer.is_superuser = True
+    trainer.save()
+    quiz = Quiz.objects.create(slug=f"bench-{secrets.token_hex(4)}", title="Bench")
+    questions = []
+    for number in range(QUESTIONS):
+        question = Question.objects.create(
+            key=f"{quiz.slug}-{number}",
+            kind="single",
+            scenario=f"Scenario {number}.",
+            prompt=f"Prompt {number}?",
+            explanation="Because.",
+        )
+        QuizQuestion.objects.create(quiz=quiz, question=question, position=number)
+        questions.append(question)
+    session = TrainingSession.create(quiz=quiz, trainer=trainer)
+    session.set_status(TrainingSession.Status.OPEN)
+    attempts = [
+        Attempt.start(
+            quiz,
+            mode="practice",
+            owner_token=f"t{n}",
+            training_session=session,
+            display_name=f"T{n}",
+        )
+        for n in range(TRAINEES)
+    ]
+    client = Client()
+    client.force_login(trainer)
+    url = f"/quiz/sessions/{session.pk}/"
+    lines = [
+        f"Dashboard poll ({TRAINEES} trainees, {QUESTIONS} questions; median of {polls}):",
+        "| answers | bytes | new answers: median ms | p95 ms | queries "
+        "| nothing new: median ms | p95 ms | queries |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size in SIZES:
+        fill(session, questions, size // TRAINEES, attempts)
+        assert session.answers().count() == size
+        client.get(url, headers={"HX-Request": "true"}, secure=True)  # warm up
+        row = [f"{size:,}"]
+        for fresh in (True, False):
+            times = []
+            for _ in range(polls):
+                if fresh:
+                    cache.clear()  # as when answers came in since the last poll
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = client.get(url, headers={"HX-Request": "true"}, secure=True)
+                    times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.status_code
+            times.sort()
+            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            row += [f"{statistics.median(times):.1f}", f"{p95:.1f}", f"{len(queries)}"]
+        row.insert(1, f"{len(response.content):,}")
+        lines.append(f"| {' | '.join(row)} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--polls", type=int, default=20, help="polls per size (default 20)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="facetcoder-dashboard-") as directory:
+        setup(directory)
+        print("\n".join(measure(options.polls)))
+
+
+if __name__ == "__main__":
+    main()
