@@ -7,6 +7,8 @@ who changed what and when, any two versions can be compared, and a past version 
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,13 +27,62 @@ from codes.models import (
     Source,
     Taxonomy,
 )
+from codes.signals import retry_once
 
 admin.site.site_header = "FacetCoder back office"
 admin.site.site_title = "FacetCoder back office"
 admin.site.index_title = "Reference data and payer notes"
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class WellFormedRequests:
+    """For every model admin, ours and Django's (users, groups) and django-axes': a malformed
+    id or parameter gets a 400 or the normal page, never a server error. (A NUL byte anywhere
+    in a request is refused before, by facetsite.middleware.RejectBadInput.)"""
+
+    def get_object(self, request, object_id, from_field=None):
+        # An empty `?_to_field=` names no field; Django would look up a field called "".
+        return super().get_object(request, object_id, from_field or None)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Writers take the content revision's lock first (codes.signals); should PostgreSQL
+        # still roll a save back as a deadlock, it is tried once more, not shown as an error.
+        return retry_once(
+            lambda: super(WellFormedRequests, self).changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return retry_once(
+            lambda: super(WellFormedRequests, self).delete_view(request, object_id, extra_context)
+        )
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        # The ids of the ticked rows, checked as the primary key checks its values (the
+        # action's queryset would fail on "abc", on "²", which isdigit() takes for a digit, or
+        # on a number too big for the column).
+        for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+            try:
+                self.opts.pk.clean(value, None)
+            except ValidationError:
+                raise BadRequest("The selected rows are not rows of this list.") from None
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+class BackOfficeAdmin(WellFormedRequests, admin.ModelAdmin):
+    """The base of every model admin of the apps (codes, notes, quiz)."""
+
+
+# The admins registered before ours (users and groups, login attempts) get the same care.
+for _model, _model_admin in list(admin.site._registry.items()):
+    if not isinstance(_model_admin, WellFormedRequests):
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(type(_model_admin).__name__, (WellFormedRequests, type(_model_admin)), {})
+        )
+
+
+class ReferenceAdmin(BackOfficeAdmin):
     """Shared by every reference model: many-to-many fields as checkboxes (no JavaScript)."""
 
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}

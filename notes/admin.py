@@ -8,6 +8,7 @@ changed what and when, any two versions can be compared, and a past version rest
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,8 +18,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from codes.admin import CodeAdmin, LinkedCodesMixin, LinkedRecordInline, ReferenceAdmin
 from codes.templatetags.facet import render_markdown
-from notes.forms import CompareForm, PayerNoteAdminForm
+from notes.forms import CompareForm, PayerNoteAdminForm, RevertForm
 from notes.models import EditConflict, PayerNote, history_codes
+
+KEY_TAKEN = (
+    "A note with this key was just added by someone else, while you were writing yours. "
+    "Nothing was saved, and your text is still in the form: choose another key, or open "
+    "their note and add yours to it."
+)
+
+
+class KeyTaken(Exception):  # noqa: N818 - reads as what happened
+    """Another editor's new note took this key between the form's check and its save."""
 
 
 class PayerNoteInline(LinkedRecordInline):
@@ -138,7 +149,13 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         if not change:
             obj._history_user = request.user
             obj._change_reason = reason
-            obj.save()
+            try:
+                with transaction.atomic():
+                    obj.save()
+            except IntegrityError:
+                if PayerNote.objects.filter(key=obj.key).exists():
+                    raise KeyTaken(obj.key) from None
+                raise
             return
         obj.save_edit(
             form.opened, user=request.user, codes=form.cleaned_data["codes"], reason=reason
@@ -159,6 +176,19 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
                 response = super().changeform_view(request, object_id, form_url, extra_context)
             except EditConflict as conflict:  # yet another save meanwhile
                 return self.problem(request, 409, "Not saved", str(conflict), None, conflict)
+        except KeyTaken:
+            # Another editor added a note with this key between this form's check and its
+            # save; the transaction rolled back. The form again, as typed: its key check now
+            # finds their note.
+            try:
+                response = super().changeform_view(request, object_id, form_url, extra_context)
+            except KeyTaken:  # and yet another one meanwhile
+                return self.problem(request, 409, "Not saved", KEY_TAKEN)
+            form = getattr(response, "context_data", {}).get("adminform")
+            if form is not None and form.form.errors:
+                form.form.add_error(None, KEY_TAKEN)
+                response.status_code = 409
+            return response
         form = getattr(response, "context_data", {}).get("adminform")
         if request.method == "POST" and form is not None:
             if form.form.conflict is not None:
@@ -230,18 +260,35 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
+        # Versions are history ids, parsed by the URL's int converter (ASCII digits only); the
+        # note's id is the admin's own `<path:object_id>`, parsed by `get_object`.
+        versions = self.admin_site.admin_view(self.history_form_view)
+        revert = self.admin_site.admin_view(require_POST(self.revert_view))
         return [
             path(
-                "<str:object_id>/history/compare/",
+                "<path:object_id>/history/compare/",
                 self.admin_site.admin_view(self.compare_view),
                 name="{}_{}_compare".format(*info),
             ),
             path(
-                "<str:object_id>/history/<str:version_id>/revert/",
-                self.admin_site.admin_view(require_POST(self.revert_view)),
+                "<path:object_id>/history/<int:version_id>/",
+                versions,
+                name="{}_{}_simple_history".format(*info),
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/revert/",
+                revert,
                 name="{}_{}_revert".format(*info),
             ),
-            *super().get_urls(),
+            # Anything else in a version's place is no version of the note: a 404.
+            path("<path:object_id>/history/<str:version_id>/", versions),
+            path("<path:object_id>/history/<str:version_id>/revert/", revert),
+            *(
+                pattern
+                for pattern in super().get_urls()
+                # simple-history's own version page takes any text for the version.
+                if getattr(pattern, "name", None) != "{}_{}_simple_history".format(*info)
+            ),
         ]
 
     def history_records(self, note: PayerNote):
@@ -332,7 +379,7 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         )
         return TemplateResponse(request, "admin/notes/payernote/compare.html", context)
 
-    def revert_view(self, request: HttpRequest, object_id: str, version_id: str) -> HttpResponse:
+    def revert_view(self, request: HttpRequest, object_id: str, version_id: int) -> HttpResponse:
         note = self.note_or_none(request, object_id)
         if note is None:
             return self.problem(request, 404, "No such payer note", self.missing(object_id))
@@ -343,8 +390,8 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
             return self.problem(
                 request, 404, "No such version", "This note has no such version.", note
             )
-        opened = request.POST.get("opened_version", "")
-        if not opened.isdigit():
+        form = RevertForm(note, request.POST)
+        if not form.is_valid():
             return self.problem(
                 request,
                 400,
@@ -354,7 +401,7 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
                 note,
             )
         try:
-            note.revert_to(record, int(opened), user=request.user)
+            note.revert_to(record, form.cleaned_data["opened_version"], user=request.user)
         except EditConflict as conflict:
             return self.problem(
                 request,
@@ -386,13 +433,15 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         return self.get_object(request, unquote(object_id))
 
     @staticmethod
-    def record_or_none(note: PayerNote, version_id: str):
-        if not version_id.isdigit():
+    def record_or_none(note: PayerNote, version_id: int | str):
+        """The history record `version_id` of this note; None for another note's, or for
+        anything but a number (the int converter of the URL passes numbers only)."""
+        if not isinstance(version_id, int):
             return None
         return (
             note.history.select_related("history_user", "payer", "source", "reviewer")
             .prefetch_related(history_codes())
-            .filter(history_id=int(version_id))
+            .filter(history_id=version_id)
             .first()
         )
 

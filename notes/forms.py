@@ -50,6 +50,9 @@ class PayerNoteAdminForm(forms.ModelForm):
         ]
         widgets = {"codes": forms.CheckboxSelectMultiple}
         field_classes = {"text": TextField}
+        error_messages = {
+            "key": {"unique": "A note with this key already exists: choose another key."}
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,17 +77,15 @@ class PayerNoteAdminForm(forms.ModelForm):
         lost its version): the editor sees who changed what, and nothing is written."""
         raw = self.data.get(self.add_prefix("opened_version"), "")
         try:
-            opened = int(raw)
-        except (TypeError, ValueError):
-            opened = 0
-        if opened < 1 or opened > self.instance.version:
+            opened = opened_version_field(self.instance).clean(raw)
+        except ValidationError:
             self.damaged = True
             raise ValidationError(
                 "This form does not say which version of the note it was opened with (it is "
                 "damaged or from an old page). Nothing was saved: reload the note and make "
                 "your change again.",
                 code="damaged",
-            )
+            ) from None
         self.opened = opened
         if opened != self.instance.version:
             self.conflict = self.instance.conflict_since(opened)
@@ -94,6 +95,21 @@ class PayerNoteAdminForm(forms.ModelForm):
                 "top of theirs.",
                 code="conflict",
             )
+
+
+def opened_version_field(note: PayerNote) -> forms.IntegerField:
+    """The version a form was opened with: a whole number from 1 to the note's version (a
+    later one cannot have been opened)."""
+    return forms.IntegerField(min_value=1, max_value=note.version)
+
+
+class RevertForm(forms.Form):
+    """The revert button of a past version: it carries the version of the note the editor
+    had open, so a revert based on an older one is refused like any stale save."""
+
+    def __init__(self, note: PayerNote, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_version"] = opened_version_field(note)
 
 
 class CompareForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils.text import normalize_newlines
 from simple_history.models import HistoricalRecords
 
 from codes.models import Code, NoteTopic, Payer, Source, confidence_field
+from codes.signals import lock_revision, retry_once
 
 
 class PayerNoteQuerySet(models.QuerySet):
@@ -38,28 +39,40 @@ class PayerNoteQuerySet(models.QuerySet):
         Returns what happened: "kept" (edited since it was loaded: left alone), "unchanged",
         "created" or "updated". An edit is told by the note's fingerprint: it differs from the
         one the loader stored, however the note was changed (admin, API or shell).
+
+        The note is read and written under its row lock, taken after the revision's (the order
+        every writer follows, see codes.signals): an editor's save that committed while the
+        load ran is read here and kept, one that comes later waits for the load, then finds
+        the note changed and is refused as a conflict. Nothing is overwritten unseen.
         """
-        note = self.filter(key=key).select_related("payer", "source").first()
-        if note is not None and note.fingerprint() != note.loaded_fingerprint:
-            return "kept"
-        wanted = PayerNote(key=key, status=PayerNote.Status.PUBLISHED, **fields)
-        wanted_fingerprint = wanted.fingerprint([c.code for c in codes])
-        if note is not None and note.loaded_fingerprint == wanted_fingerprint:
-            return "unchanged"
-        if note is None:
-            note = wanted
+        with transaction.atomic(savepoint=False):
+            lock_revision()
+            note = (
+                self.filter(key=key)
+                .select_related("payer", "source")
+                .select_for_update(of=("self",))
+                .first()
+            )
+            if note is not None and note.fingerprint() != note.loaded_fingerprint:
+                return "kept"
+            wanted = PayerNote(key=key, status=PayerNote.Status.PUBLISHED, **fields)
+            wanted_fingerprint = wanted.fingerprint([c.code for c in codes])
+            if note is not None and note.loaded_fingerprint == wanted_fingerprint:
+                return "unchanged"
+            if note is None:
+                note = wanted
+                note.loaded_fingerprint = wanted_fingerprint
+                note.save()
+                note.codes.set(codes)
+                return "created"
+            for name, value in fields.items():
+                setattr(note, name, value)
+            note.status = PayerNote.Status.PUBLISHED
             note.loaded_fingerprint = wanted_fingerprint
+            note.version += 1
             note.save()
             note.codes.set(codes)
-            return "created"
-        for name, value in fields.items():
-            setattr(note, name, value)
-        note.status = PayerNote.Status.PUBLISHED
-        note.loaded_fingerprint = wanted_fingerprint
-        note.version += 1
-        note.save()
-        note.codes.set(codes)
-        return "updated"
+            return "updated"
 
 
 @dataclass(frozen=True)
@@ -161,8 +174,16 @@ class PayerNote(models.Model):
         opened`: of two simultaneous saves from the same version exactly one updates the row,
         the other raises EditConflict, and its transaction writes nothing. `codes` (when given)
         are set before the row is saved, so the one history record holds fields and codes.
+
+        The revision's lock comes first, the note's second, as in every writer (see
+        codes.signals): a load of the dataset running meanwhile is waited for, not deadlocked.
+        Should PostgreSQL still roll the save back as a deadlock, it is tried once more.
         """
+        retry_once(lambda: self._save_edit(opened_version, user, codes, reason))
+
+    def _save_edit(self, opened_version: int, user, codes, reason: str) -> None:
         with transaction.atomic():
+            lock_revision()
             claimed = PayerNote.objects.filter(pk=self.pk, version=opened_version).update(
                 version=opened_version + 1
             )
@@ -284,8 +305,12 @@ def history_codes() -> models.Prefetch:
 
 def recorded_codes(record) -> list[str]:
     """The codes a history record holds, as displayed ("+64494" for an add-on)."""
-    codes = [row.code for row in getattr(record, HISTORY_CODES).all()]
-    return [str(code) for code in sorted(codes, key=lambda code: (code.sort_order, code.code))]
+    rows = getattr(record, HISTORY_CODES).all()
+    # A code deleted since the version was saved is gone from its row: listed by its old id.
+    codes = [row.code for row in rows if row.code is not None]
+    gone = [f"(deleted code, id {row.code_id})" for row in rows if row.code is None]
+    ordered = sorted(codes, key=lambda code: (code.sort_order, code.code))
+    return [str(code) for code in ordered] + gone
 
 
 def _label(model_field) -> str:

@@ -487,9 +487,9 @@ def test_it_clears_the_public_review_overdue_flag_when_an_editor_reviews_the_not
     url = note.codes.first().get_absolute_url()
     note.last_reviewed = date(2020, 1, 1)
     note.save_edit(note.version)
-    assert "Review overdue" in public_note(client, url, note)
+    assert "Check overdue" in public_note(client, url, note)
     data = open_note(editor, note)
     save(editor, note, data, mark_reviewed="on")
     shown = public_note(client, url, note)
-    assert "Review overdue" not in shown
-    assert f"Last reviewed {timezone.localdate():%Y-%m-%d}" in shown
+    assert "Check overdue" not in shown
+    assert f"Checked against its source {timezone.localdate():%Y-%m-%d}" in shown
