@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte or an absurdly long value is a 400 before anything reads it (see the module).
+    "facetsite.middleware.RejectBadInput",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,7 +169,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Locked is one username from one address: five wrong guesses of made-up names never lock out
+# the real users behind the same address, nor five guesses from elsewhere a named account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address, from the load balancer's X-Forwarded-For only behind one (BEHIND_PROXY).
+AXES_CLIENT_IP_CALLABLE = "facetsite.middleware.client_ip"
 AXES_ENABLED = not env_bool("AXES_DISABLED")
 
 LANGUAGE_CODE = "en-us"
@@ -219,7 +225,9 @@ SECURE_HSTS_SECONDS = (
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-if env_bool("DJANGO_BEHIND_PROXY"):
+# Behind the load balancer: trust the X-Forwarded-Proto and X-Forwarded-For it sets.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Part of the reference pages' ETags and cache keys (see release() above).
