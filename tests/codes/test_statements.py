@@ -2,7 +2,7 @@
 
 Each test pins one statement the review found stronger than its sources, as a coder reads it on
 the pages or in the code API. The expected wording comes from the fact sheet
-(/work/shared/reference/facts.md, the section named in each test), written here by hand.
+(shared/reference/facts.md, the section named in each test), written here by hand.
 """
 
 import re
