@@ -1,4 +1,4 @@
-"""A small table of facts copied by hand from the fact sheet (shared/reference/facts.md, beside the repository),
+"""A small table of facts copied by hand from the fact sheet (shared/reference/facts.md),
 checked against what the app shows in its code API and on its pages (issue 16, item 7).
 
 Each row names its section of the fact sheet; nothing here is computed by the code under test.

@@ -1,7 +1,7 @@
 """Quiz explanations say no more than their sources (issue 16, item 6).
 
 The explanation is what a trainee reads after answering; each test pins one statement the review
-found stronger than the fact sheet (shared/reference/facts.md, beside the repository), with the wording by hand.
+found stronger than the fact sheet (shared/reference/facts.md), with the wording by hand.
 """
 
 import pytest
