@@ -9,7 +9,8 @@ import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.urls import reverse
 
 # The longest path the site has is under 200 characters; 2,000 is what browsers and proxies
@@ -28,7 +29,10 @@ MAX_USERNAME_LENGTH = 150
 LOGIN_URL_NAMES = ("login", "admin:login")
 
 
-def bad_request(message: str) -> HttpResponse:
+def bad_request(message: str, request: HttpRequest) -> HttpResponse:
+    """Plain text for pages; the JSON API answers with its usual {"error": …}."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": f"Bad request: {message}"}, status=400)
     return HttpResponseBadRequest(
         f"Bad request: {message}\n", content_type="text/plain; charset=utf-8"
     )
@@ -55,23 +59,35 @@ class RejectBadInput:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info or "\x00" in request.path:
-            return bad_request("the address contains a NUL byte (%00).")
+            return bad_request("the address contains a NUL byte (%00).", request)
         if len(request.path) > MAX_PATH_LENGTH:
-            return bad_request(f"the address is longer than {MAX_PATH_LENGTH:,} characters.")
-        if found := problem(request.GET.lists()):
-            return bad_request(f"in the query string, {found}")
+            return bad_request(
+                f"the address is longer than {MAX_PATH_LENGTH:,} characters.", request
+            )
+        try:
+            query = request.GET.lists()
+        except TooManyFieldsSent:  # the view says so in its own words (the wizard, the API)
+            return self.get_response(request)
+        if found := problem(query):
+            return bad_request(f"in the query string, {found}", request)
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
             # What CsrfViewMiddleware reads next anyway (it is cached on the request).
-            if found := problem(request.POST.lists()):
-                return bad_request(f"in the form, {found}")
+            try:
+                form = request.POST.lists()
+            except TooManyFieldsSent:
+                return self.get_response(request)
+            if found := problem(form):
+                return bad_request(f"in the form, {found}", request)
             username = request.POST.get("username", "")
             if len(username) > MAX_USERNAME_LENGTH and request.path_info in map(
                 reverse, LOGIN_URL_NAMES
             ):
-                return bad_request(f"a username has at most {MAX_USERNAME_LENGTH} characters.")
+                return bad_request(
+                    f"a username has at most {MAX_USERNAME_LENGTH} characters.", request
+                )
         return self.get_response(request)
 
 

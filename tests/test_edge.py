@@ -26,8 +26,11 @@ LOGIN_FORMS = ["/accounts/login/", "/admin/login/"]
 def test_it_answers_400_to_a_nul_byte_in_the_address(client, path):
     response = client.get(path)
     assert response.status_code == 400
-    assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content == b"Bad request: the address contains a NUL byte (%00).\n"
+    if path.startswith("/api/"):  # the JSON API answers in JSON
+        assert response.json() == {"error": "Bad request: the address contains a NUL byte (%00)."}
+    else:
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.content == b"Bad request: the address contains a NUL byte (%00).\n"
 
 
 def test_it_still_answers_404_to_an_unknown_code_without_a_nul(client):

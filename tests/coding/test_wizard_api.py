@@ -225,7 +225,7 @@ TOO_LONG = "L4-L5:B," + " " * 2000
             ["procedure", "more than once", "'injection', 'rfa'"],
         ),
         ("procedure=injection&format=medicare&format=rtlt&joints=L4-L5:B", ["format", "once"]),
-        ("procedure=injection&joints=L4-L5%00:B", ["Null characters"]),
+        ("procedure=injection&joints=L4-L5%00:B", ["NUL byte"]),
     ],
 )
 def test_it_rejects_bad_input_naming_the_problem(coder, query, expected):
