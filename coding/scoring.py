@@ -13,16 +13,25 @@ Scores run from 0 to 1; an answer is correct only with full marks.
   the most). Missing lines earn nothing and every extra line counts as a line earned nothing,
   so score = points / (3 x the larger of the number of expected and given lines).
   "64493-50, 77003" for "64493-50" scores 3 / 6: billing imaging on top costs half the marks.
+  Line order never matters, and neither does which joint is the primary when the sides differ:
+  no source fixes which joint comes first, so "64635-50, 64636-LT" earns full marks where the
+  engine writes "64635-LT, 64636-50" (the claims the auditor counts as equivalent; the answer
+  is marked against the one it comes closest to).
+* ``explain`` gives the claim auditor's word on each line of a wrong claim: the same parser and
+  the same rules as /audit/, so a trainee reads why a line is wrong, with its sources.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from typing import Protocol
 
-from coding.claims import normalize_modifiers
+from coding.engine import Coverage
+from coding.engine.audit import Problem, audit_claim, closest_claim, equivalent_claims
+from coding.engine.claims import ClaimError, ClaimLine, normalize_modifiers
 
 POINTS_PER_LINE = 3
 _EXACT_PAIRING_LIMIT = 6  # lines of one code; beyond this, pair greedily (never in practice)
@@ -142,7 +151,14 @@ def _best_pairing(expected: list, given: list) -> list[tuple[int, int]]:
 
 
 def score_claim(expected: Sequence[ClaimLineLike], given: Sequence[ClaimLineLike]) -> ClaimMark:
-    """Mark given claim lines against the expected ones (see the module docstring)."""
+    """Mark given claim lines against the expected ones, or against the equivalent claim that
+    earns the most (see the module docstring); a tie keeps the expected lines as written."""
+    marks = [_score_claim(expected, given)]
+    marks += [_score_claim(other, given) for other in equivalent_claims(expected)[1:]]
+    return max(marks, key=lambda mark: mark.score)
+
+
+def _score_claim(expected: Sequence[ClaimLineLike], given: Sequence[ClaimLineLike]) -> ClaimMark:
     paired: dict[int, int] = {}  # expected index -> given index
     for code in dict.fromkeys(line.code for line in expected):
         e_idx = [i for i, line in enumerate(expected) if line.code == code]
@@ -163,3 +179,59 @@ def score_claim(expected: Sequence[ClaimLineLike], given: Sequence[ClaimLineLike
     rows.extend(_line_mark(None, given[j]) for j in extra[len(missing) :])
     possible = POINTS_PER_LINE * max(len(expected), len(given), 1)
     return ClaimMark(_rounded(sum(row.points for row in rows) / possible), tuple(rows))
+
+
+@dataclass(frozen=True)
+class LineExplanation:
+    """The auditor's word on one typed line that is not among the expected ones."""
+
+    given: str
+    status: str  # the auditor's: "error", "warning", "ok", "not-audited"
+    problems: tuple[Problem, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "given": self.given,
+            "status": self.status,
+            "problems": [problem.as_dict() for problem in self.problems],
+        }
+
+
+def explain(
+    typed: str,
+    expected: Sequence[ClaimLineLike],
+    coverage: Coverage | None = None,
+    scenario: dict | None = None,
+) -> tuple[LineExplanation, ...]:
+    """Why each wrong line of a typed claim is wrong, in the auditor's words.
+
+    Lines that match an expected line (of the equivalent claim closest to the answer) are left
+    out. A wrong line the auditor finds nothing against (a right code on the wrong joint, say)
+    is explained by naming the expected claim. ``scenario`` (procedure, guidance, joints or
+    nerves, intent) lets the auditor check KX and the units per joint; () if the claim cannot
+    be read.
+    """
+    try:
+        audit = audit_claim(typed, coverage, scenario)
+    except ClaimError:
+        return ()
+    given = [line.line for line in audit.lines if line.line is not None]
+    right = Counter(closest_claim(expected, given))
+    expected_text = ", ".join(line.text() for line in closest_claim(expected, given))
+    explained = []
+    for line in audit.lines:
+        key = line.line and ClaimLine(line.code, normalize_modifiers(line.modifiers), line.units)
+        if key is not None and right[key] > 0:
+            right[key] -= 1
+            continue
+        problems = tuple(line.problems) or (
+            Problem(
+                "differs-from-scenario",
+                "error",
+                f"{line.text} is not among the lines this scenario codes to ({expected_text}).",
+                (),
+            ),
+        )
+        status = line.status if line.problems else "error"
+        explained.append(LineExplanation(line.text, status, problems))
+    return tuple(explained)

@@ -21,6 +21,7 @@ from coding.engine.anatomy import (
     JOINTS,
     NERVES,
     S1_NERVE,
+    TON_NERVE,
     VERTEBRAE,
 )
 from coding.engine.vocabulary import Side
@@ -51,6 +52,8 @@ _SIDE_ALIASES = {
 }
 _JOINT_PATTERN = re.compile(r"^([CTLS])(\d{1,2})(?:-?([CTLS])(\d{1,2})|-(\d{1,2}))$")
 _NERVE_PATTERN = re.compile(r"^([CTLS])(\d{1,2})$")
+# How a description names the third occipital nerve (spaces removed, upper case).
+_TON_NAMES = frozenset(("TON", "3ON", "THIRDOCCIPITAL", "THIRDOCCIPITALNERVE"))
 _SEPARATORS = re.compile(r"[,;\n]")
 
 
@@ -100,6 +103,8 @@ def _canonical_nerve(raw: str) -> str:
     canonical = f"{match.group(1)}{int(match.group(2))}" if match else name
     if canonical in NERVES or canonical == S1_NERVE:
         return canonical
+    if canonical in _TON_NAMES:
+        return TON_NERVE
     raise InvalidInput(f"Unknown nerve {raw!r}: allowed nerves are {ALLOWED_NERVES}.")
 
 

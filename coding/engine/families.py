@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from coding.engine.vocabulary import IMAGE_GUIDANCES, Guidance, Level, Procedure, Region
 
-__all__ = ["FAMILIES", "FAMILY_CODES", "Family", "family"]
+__all__ = ["ADD_ON_CODES", "FAMILIES", "FAMILY_CODES", "Family", "family"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,14 @@ FAMILIES: tuple[Family, ...] = (
 )
 # Every code the engine can put on a claim line.
 FAMILY_CODES: frozenset[str] = frozenset(code for f in FAMILIES for _, code in f.codes)
+
+# The add-on codes (reported only with their primary code; written "+64494").
+ADD_ON_CODES: frozenset[str] = frozenset(
+    code
+    for f in FAMILIES
+    for level, code in f.codes
+    if level not in (Level.FIRST, Level.FIRST_JOINT)
+)
 
 _BY_KEY = {(f.procedure, f.guidance, f.region): f for f in FAMILIES}
 

@@ -11,7 +11,8 @@ Rules, with their sources:
   Nerves convert to joints by one sliding window over C2 … C8, T1 … T12, L1 … L5: joint i is
   supplied by nerves i and i + 1. Cervical Cn-Cn+1 <- Cn + Cn+1 (C7-T1 <- C7 + C8); lumbar
   Ln-Ln+1 <- Ln-1 + Ln (L4-L5 <- L3 + L4, medlearn); L5-S1 <- L4 medial branch + L5 dorsal
-  ramus (aapc-anesthesia-alert); "L1, L2, L3" = L2-L3 and L3-L4 (aapc-outpatient-alert);
+  ramus (aapc-anesthesia-alert); C2-C3 <- the third occipital nerve (TON) alone (a58350);
+  "L1, L2, L3" = L2-L3 and L3-L4 (aapc-outpatient-alert);
   "L4, L5, S1" = 2 joints (aapc-forum-levels). Thoracic Tn-Tn+1 <- Tn-1 + Tn (T1-T2 <- C8 + T1,
   T12-L1 <- T11 + T12) is an anatomical inference from the same pattern. A joint is treated on a
   side when both its nerves are treated on that side; nerves that complete no joint are warned
@@ -70,6 +71,8 @@ from coding.engine.anatomy import (
     LAST_CERVICAL_THORACIC_JOINT,
     NERVES,
     S1_NERVE,
+    TON_JOINT,
+    TON_NERVE,
     is_thoracic_inference,
     joint_nerves,
     joint_region,
@@ -79,13 +82,12 @@ from coding.engine.anatomy import (
 from coding.engine.entries import InvalidInput, coerce_entries, read_choice
 from coding.engine.families import family
 from coding.engine.lines import CodingWarning, Line, Result
+from coding.engine.payers import ClaimType, Coverage, Payer, read_coverage
 from coding.engine.vocabulary import (
-    FORMATS,
     GUIDANCES,
     IMAGE_GUIDANCES,
     INTENTS,
     PROCEDURES,
-    ClaimFormat,
     Guidance,
     Intent,
     Level,
@@ -96,7 +98,7 @@ from coding.engine.vocabulary import (
     side_set,
 )
 
-__all__ = ["RULE_IDS", "SOURCE_KEYS", "WARNING_IDS", "code_claim"]
+__all__ = ["RULE_IDS", "SOURCE_KEYS", "WARNING_IDS", "code_claim", "joints_from_nerves"]
 
 # The keys of every source the rules below cite. tests/coding/test_vocabulary.py checks that
 # they are exactly the keys the rules cite, and that each is a source in codes/data/sources.toml.
@@ -123,6 +125,19 @@ SOURCE_KEYS = (
     "codingbyjen",
     "uhc-2017t0004aa",
     "genhealth",
+    "priority-health",
+    "palmetto-opd-pa",
+    "norpa",
+    "cms-who-are-the-macs",
+    "cms-mcd",
+    "a58403",
+    "cms-mcd-39771",
+    "aetna-cpb-0016",
+    "anthem-2023",
+    "carelon-msk01",
+    "bcbsnd",
+    "cigna-cmm-201",
+    "uhc-ablative",
 )
 
 RULE_IDS = (
@@ -152,7 +167,26 @@ WARNING_IDS = (
     "medicare-therapeutic-prerequisites",
     "medicare-rfa-prerequisites",
     "medicare-frequency-limits",
+    "medicare-opd-prior-auth",
+    "t12-l1-rule-depends-on-mac",
+    "mac-not-given",
+    "mac-documents",
+    "ultrasound-category-iii",
+    "aetna-more-than-three-levels",
+    "aetna-diagnostic-only",
+    "aetna-therapeutic-not-covered",
+    "anthem-more-than-two-levels",
+    "anthem-diagnostic-sessions",
+    "carelon-rfa-criteria",
+    "cigna-limits-not-available",
+    "uhc-diagnostic-proven",
+    "uhc-therapeutic-unproven",
+    "uhc-rfa-policy",
+    "payer-rules-not-applied",
+    "payer-figure-not-available",
     "rtlt-format",
+    "asc-facility-format",
+    "bilateral-format-varies",
 )
 
 
@@ -177,7 +211,7 @@ _REGION_TEXT = {
 class _Level:
     joint: str
     side: Side
-    nerves: tuple[str, str] | None = None  # set when the level was counted from nerves
+    nerves: tuple[str, ...] | None = None  # set when the level was counted from nerves
 
 
 @dataclass(frozen=True)
@@ -197,7 +231,7 @@ class _Session:
 class _Case:
     procedure: Procedure
     guidance: Guidance
-    payer_format: ClaimFormat
+    coverage: Coverage
     intent: Intent | None
 
     @property
@@ -206,7 +240,15 @@ class _Case:
 
     @property
     def medicare(self) -> bool:
-        return self.payer_format == ClaimFormat.MEDICARE
+        return self.coverage.medicare
+
+    @property
+    def payer(self) -> Payer:
+        return self.coverage.payer
+
+    @property
+    def fifty(self) -> bool:
+        return self.coverage.fifty
 
     @property
     def wants_kx(self) -> bool:
@@ -218,13 +260,13 @@ class _Case:
         )
 
 
-def _case(procedure: str, guidance: str, payer_format: str, intent: str | None) -> _Case:
+def _case(procedure: str, guidance: str, coverage: Coverage, intent: str | None) -> _Case:
     if intent is not None and not str(intent).strip():
         intent = None
     return _Case(
         procedure=read_choice(procedure, PROCEDURES, "procedure"),
         guidance=read_choice(guidance, GUIDANCES, "guidance"),
-        payer_format=read_choice(payer_format, FORMATS, "payer format"),
+        coverage=coverage,
         intent=None if intent is None else read_choice(intent, INTENTS, "intent"),
     )
 
@@ -274,23 +316,48 @@ def _levels_from_nerves(
     warnings = []
     if S1_NERVE in sides:
         warnings.append(_s1_warning())
-    levels, used = [], set()
-    for joint in JOINTS:
-        upper, lower = joint_nerves(joint)
-        common = sides.get(upper, frozenset()) & sides.get(lower, frozenset())
-        if common:
-            levels.append(_Level(joint, side_of(common), (upper, lower)))
-            used |= {(nerve, side) for nerve in (upper, lower) for side in common}
-    unpaired = [
-        (nerve, side_of(left_over))
-        for nerve in NERVES
-        if (left_over := {side for side in sides.get(nerve, ()) if (nerve, side) not in used})
-    ]
+    levels, unpaired = _pair_nerves(sides)
     if unpaired:
         warnings.append(_unpaired_warning(unpaired))
     if levels:
         warnings.insert(0, _nerves_counted_warning(levels))
     return levels, warnings
+
+
+def _pair_nerves(
+    sides: dict[str, frozenset[Side]],
+) -> tuple[list[_Level], list[tuple[str, Side]]]:
+    """The joints the nerves complete on a side, and the nerves (S1 aside) that complete none."""
+    levels, used = [], set()
+    for joint in JOINTS:
+        upper, lower = joint_nerves(joint)
+        common = sides.get(upper, frozenset()) & sides.get(lower, frozenset())
+        alone = sides.get(TON_NERVE, frozenset()) if joint == TON_JOINT else frozenset()
+        if alone:
+            used |= {(TON_NERVE, side) for side in alone}
+            levels.append(_Level(joint, side_of(alone | common), (TON_NERVE,)))
+            used |= {(nerve, side) for nerve in (upper, lower) for side in common}
+        elif common:
+            levels.append(_Level(joint, side_of(common), (upper, lower)))
+            used |= {(nerve, side) for nerve in (upper, lower) for side in common}
+    unpaired = [
+        (nerve, side_of(left_over))
+        for nerve in (TON_NERVE, *NERVES)
+        if (left_over := {side for side in sides.get(nerve, ()) if (nerve, side) not in used})
+    ]
+    return levels, unpaired
+
+
+def joints_from_nerves(
+    nerves: Iterable,
+) -> tuple[tuple[tuple[str, Side], ...], tuple[tuple[str, Side], ...]]:
+    """Nerves with their sides -> (the joints they complete, with sides; the nerves left over
+    that complete no joint). S1 completes none and is never left over. Takes what
+    ``code_claim``'s ``nerves`` takes; the note reader counts joints with it."""
+    pairs = coerce_entries(nerves, "nerves")
+    sides = {nerve: side_set(side_of(given)) for nerve, given in _group_sides(pairs).items()}
+    levels, unpaired = _pair_nerves(sides)
+    return tuple((level.joint, level.side) for level in levels), tuple(unpaired)
 
 
 def _s1_warning() -> CodingWarning:
@@ -349,18 +416,20 @@ def _no_level_warning() -> CodingWarning:
 # ---------------------------------------------------------------------------------------------
 
 
+def _t12_l1_pair(levels: list[_Level], case: _Case) -> bool:
+    """T12-L1 is the only cervical/thoracic joint and L1-L2 the first lumbar one (imaged)."""
+    regions = [(joint_region(level.joint), level.joint) for level in levels]
+    upper = [joint for region, joint in regions if region == Region.CERVICAL_THORACIC]
+    lower = [joint for region, joint in regions if region == Region.LUMBAR_SACRAL]
+    return case.imaged and upper == [LAST_CERVICAL_THORACIC_JOINT] and lower[:1] == ["L1-L2"]
+
+
 def _sessions(levels: list[_Level], case: _Case) -> list[_Session]:
     upper = tuple(
         level for level in levels if joint_region(level.joint) == Region.CERVICAL_THORACIC
     )
     lower = tuple(level for level in levels if joint_region(level.joint) == Region.LUMBAR_SACRAL)
-    if (
-        case.medicare
-        and case.imaged
-        and [level.joint for level in upper] == [LAST_CERVICAL_THORACIC_JOINT]
-        and lower
-        and lower[0].joint == "L1-L2"
-    ):
+    if case.coverage.t12_l1_session and _t12_l1_pair(levels, case):
         return [_Session(Region.LUMBAR_SACRAL, Region.CERVICAL_THORACIC, upper + lower)]
     sessions = [
         _Session(Region.CERVICAL_THORACIC, Region.CERVICAL_THORACIC, upper),
@@ -384,7 +453,7 @@ def _side_modifier_sets(side: Side, case: _Case) -> tuple[tuple[str, ...], ...]:
         return (("LT",),)
     if side == Side.RIGHT:
         return (("RT",),)
-    return (("50",),) if case.medicare else (("RT",), ("LT",))
+    return (("50",),) if case.fifty else (("RT",), ("LT",))
 
 
 def _covers(level: _Level, modifier: str) -> bool:
@@ -399,14 +468,26 @@ def _side_rule(side: Side, case: _Case, add_on: bool) -> tuple[str, tuple[str, .
             f"Treated on the {side.label} only: modifier {modifier} (the codes are unilateral).",
             ("fcsocg",),
         )
-    if case.medicare:
-        text = "Bilateral: one line with modifier 50 and 1 unit (Medicare)"
+    also = ", also on add-on codes" if add_on else ""
+    if case.fifty and case.medicare:
+        text = f"Bilateral: one line with modifier 50 and 1 unit (Medicare){also}."
         if add_on:
-            return text + ", also on add-on codes.", ("a57787", "mac-lcd-older", "aapc-rci-ngs")
-        return text + ".", ("fcsocg", "a57787", "mac-lcd-older")
+            return text, ("a57787", "mac-lcd-older", "aapc-rci-ngs")
+        return text, ("fcsocg", "a57787", "mac-lcd-older")
+    if case.fifty:
+        return (
+            f"Bilateral: one line with modifier 50 and 1 unit (the bilateral modifier){also}.",
+            ("fcsocg", "a57787"),
+        )
+    if case.coverage.claim_type == ClaimType.ASC:
+        return (
+            "Bilateral on an ASC facility claim: two lines, RT and LT, 1 unit each (the "
+            "physician's own claim keeps modifier 50).",
+            ("priority-health", "reddit-medicalbill"),
+        )
     return (
-        "Bilateral: two lines, RT and LT, 1 unit each (RT/LT format).",
-        ("reddit-medicalbill", "aapc-neurosurgery-alert"),
+        "Bilateral: two lines, RT and LT, 1 unit each (the payer's RT/LT format).",
+        ("aapc-neurosurgery-alert",),
     )
 
 
@@ -415,6 +496,13 @@ def _nerve_note(levels: Iterable[_Level]) -> tuple[str, tuple[str, ...]]:
     notes, sources = [], []
     for level in levels:
         if not level.nerves:
+            continue
+        if level.nerves == (TON_NERVE,):
+            notes.append(
+                f"{level.joint} is counted from the third occipital nerve, which alone supplies "
+                "it (a level is a joint, not a nerve)"
+            )
+            sources += ["a58350"]
             continue
         upper, lower = level.nerves
         note = (
@@ -660,16 +748,7 @@ def _guidance_warnings(case: _Case) -> list[CodingWarning]:
             )
         ]
     if case.guidance == Guidance.ULTRASOUND:
-        return [
-            CodingWarning(
-                "ultrasound-not-covered",
-                "Ultrasound-guided facet injections are coded 0213T-0218T, not 64490-64495. "
-                "Medicare LCDs find facet procedures under ultrasound guidance not reasonable and "
-                "necessary, so KX is not appended (it would attest that the policy's requirements "
-                "are met); UnitedHealthcare calls ultrasound guidance unproven.",
-                ("aapc-neurology-alert", "l38773q", "uhc-2017t0004aa"),
-            )
-        ]
+        return [_ultrasound_warning(case)]
     return [
         CodingWarning(
             "no-imaging-injection",
@@ -682,7 +761,63 @@ def _guidance_warnings(case: _Case) -> list[CodingWarning]:
     ]
 
 
+def _ultrasound_warning(case: _Case) -> CodingWarning:
+    coded = "Ultrasound-guided facet injections are coded 0213T-0218T, not 64490-64495. "
+    if case.medicare:
+        return CodingWarning(
+            "ultrasound-not-covered",
+            coded + "Medicare LCDs find facet procedures under ultrasound guidance not reasonable "
+            "and necessary, so KX is not appended (it would attest that the policy's "
+            "requirements are met).",
+            ("aapc-neurology-alert", "l38773q"),
+        )
+    if case.payer == Payer.UHC:
+        return CodingWarning(
+            "ultrasound-not-covered",
+            coded + "UnitedHealthcare calls ultrasound guidance for facet injections unproven.",
+            ("aapc-neurology-alert", "uhc-2017t0004aa"),
+        )
+    return CodingWarning(
+        "ultrasound-category-iii",
+        coded + f"{case.payer.label}'s coverage of ultrasound guidance is not available here.",
+        ("aapc-neurology-alert",),
+    )
+
+
 def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarning]:
+    """How many regions and levels the payer allows in one session."""
+    if case.medicare:
+        return _medicare_session_warnings(sessions, case)
+    levels = [level for session in sessions for level in session.levels]
+    if case.payer == Payer.AETNA and len(levels) > 3:
+        return [
+            CodingWarning(
+                "aetna-more-than-three-levels",
+                f"{len(levels)} levels in one session: Aetna's policy allows at most 3 levels "
+                "per session (at most 6 injections when bilateral).",
+                ("aetna-cpb-0016",),
+            )
+        ]
+    unilateral = sum(len(side_set(level.side)) for level in levels)
+    if case.payer == Payer.BCBS and unilateral > 2:
+        counted = (
+            f"{len(levels)} levels"
+            if len(levels) > 2
+            else f"{len(levels)} level(s), {unilateral} if each side counts as a level"
+        )
+        return [
+            CodingWarning(
+                "anthem-more-than-two-levels",
+                f"{counted}: Anthem's Carelon guideline (from 9 April 2023) allows 2 unilateral "
+                "levels per session. Other BCBS plans write their own limits: check the plan's "
+                "policy.",
+                ("anthem-2023",),
+            )
+        ]
+    return []
+
+
+def _medicare_session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarning]:
     warnings = []
     if len(sessions) > 1:
         warnings.append(
@@ -690,9 +825,8 @@ def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarni
                 "medicare-two-regions",
                 "Two spinal regions in one session (cervical/thoracic, including T12-L1, and "
                 "lumbar/sacral): each region starts with its own primary code. Medicare LCDs "
-                "limit facet joint interventions to one spinal region per session (the only "
-                "exception: contiguous T12-L1 + L1-L2, billed as one lumbar session on Medicare "
-                "claims).",
+                "limit facet joint interventions to one spinal region per session (CGS and NGS "
+                "bill contiguous T12-L1 + L1-L2 as one lumbar session).",
                 ("l38773q", "aapc-neurology-alert", "cgs25"),
             )
         )
@@ -718,7 +852,26 @@ def _session_warnings(sessions: list[_Session], case: _Case) -> list[CodingWarni
     return warnings
 
 
-def _payer_warnings(case: _Case) -> list[CodingWarning]:
+def _t12_l1_warning(case: _Case) -> CodingWarning:
+    mac = case.coverage.mac
+    whose = f"{mac.label}'s own rule is" if mac else "without the MAC, the rule that applies is"
+    return CodingWarning(
+        "t12-l1-rule-depends-on-mac",
+        "T12-L1 and L1-L2 are coded by their CPT families here (T12-L1 thoracic, L1-L2 lumbar). "
+        "CGS and NGS bill contiguous T12-L1 + L1-L2 as one lumbar session (64490 + 64494; "
+        f"64633 + 64636); {whose} not known here: check the MAC's billing article.",
+        ("cgs25", "aapc-rci-ngs", "codingahead"),
+    )
+
+
+def _payer_warnings(lines: list[Line], case: _Case) -> list[CodingWarning]:
+    """What the payer requires beyond the lines: prerequisites, limits, KX, prior authorisation."""
+    if case.medicare:
+        return _medicare_warnings(lines, case)
+    return _COMMERCIAL_WARNINGS[case.payer](case)
+
+
+def _medicare_warnings(lines: list[Line], case: _Case) -> list[CodingWarning]:
     warnings = []
     if case.procedure == Procedure.RFA:
         warnings.append(
@@ -743,7 +896,7 @@ def _payer_warnings(case: _Case) -> list[CodingWarning]:
                 ("l38773q",),
             )
         )
-    elif case.intent is None and case.medicare and case.imaged:
+    elif case.intent is None and case.imaged:
         warnings.append(
             CodingWarning(
                 "medicare-kx-needs-intent",
@@ -754,7 +907,46 @@ def _payer_warnings(case: _Case) -> list[CodingWarning]:
             )
         )
     warnings.append(_frequency_warning(case))
+    authorised = sorted({line.code for line in lines} & _OPD_PRIOR_AUTH_CODES)
+    if case.coverage.claim_type == ClaimType.OUTPATIENT and authorised:
+        warnings.append(
+            CodingWarning(
+                "medicare-opd-prior-auth",
+                f"Hospital outpatient claim: {', '.join(authorised)} need prior authorisation "
+                "from the MAC (since 1 July 2023, for 64490, 64491, 64493, 64494 and "
+                "64633-64636). Without an affirmed request on file the claim is denied.",
+                ("palmetto-opd-pa", "norpa"),
+            )
+        )
+    warnings.append(_mac_warning(case))
     return warnings
+
+
+# Medicare hospital outpatient prior authorisation (facts §5, §12).
+_OPD_PRIOR_AUTH_CODES = frozenset(
+    ("64490", "64491", "64493", "64494", "64633", "64634", "64635", "64636")
+)
+
+
+def _mac_warning(case: _Case) -> CodingWarning:
+    mac = case.coverage.mac
+    if mac is None:
+        return CodingWarning(
+            "mac-not-given",
+            "No MAC given, so the general Medicare rules apply. What depends on the MAC: the "
+            "LCD and billing article to cite, and whether T12-L1 + L1-L2 are one lumbar "
+            "session (CGS and NGS). Pick the MAC, or the state the service was in.",
+            ("cms-who-are-the-macs", "cgs25"),
+        )
+    info = mac.info
+    where = f" ({case.coverage.state}, {case.coverage.jurisdiction})" if case.coverage.state else ""
+    article = f", billing article {info.article}" if info.article else ", billing article not known"
+    confidence = "" if info.confidence == "C" else " These numbers are likely, not confirmed."
+    return CodingWarning(
+        "mac-documents",
+        f"{mac.label}{where}: LCD {info.lcd}{article}.{confidence}",
+        (info.source,),
+    )
 
 
 def _frequency_warning(case: _Case) -> CodingWarning:
@@ -773,14 +965,178 @@ def _frequency_warning(case: _Case) -> CodingWarning:
     )
 
 
-def _format_warning() -> CodingWarning:
+def _aetna_warnings(case: _Case) -> list[CodingWarning]:
+    if case.procedure == Procedure.RFA:
+        return [_not_available(case, "radiofrequency ablation criteria and limits")]
+    warnings = [
+        CodingWarning(
+            "aetna-diagnostic-only",
+            "Aetna covers facet injections and medial branch blocks for diagnosis only, and only "
+            "when radiofrequency neurolysis is being considered; therapeutic facet injections "
+            "are experimental and investigational. A second diagnostic block at the same level "
+            "needs at least 80% relief from the first.",
+            ("aetna-cpb-0016",),
+        )
+    ]
+    if case.intent == Intent.THERAPEUTIC:
+        warnings.append(
+            CodingWarning(
+                "aetna-therapeutic-not-covered",
+                "Aetna does not cover a therapeutic facet injection (experimental and "
+                "investigational under its policy).",
+                ("aetna-cpb-0016",),
+            )
+        )
+    warnings.append(_not_available(case, "sessions per 12 months"))
+    return warnings
+
+
+def _bcbs_warnings(case: _Case) -> list[CodingWarning]:
+    if case.procedure == Procedure.RFA:
+        return [
+            CodingWarning(
+                "carelon-rfa-criteria",
+                "Anthem (Carelon MSK01): radiofrequency neurotomy after two medial branch blocks, "
+                "each with at least 80% relief, at least 1 week apart; a repeat needs at least "
+                "50% relief for at least 6 months; at most 2 per year per level. Other BCBS plans "
+                "differ (BCBS North Dakota: two blocks with at least 50% relief).",
+                ("carelon-msk01", "bcbsnd"),
+            )
+        ]
+    return [
+        CodingWarning(
+            "anthem-diagnostic-sessions",
+            "Anthem (Carelon guideline, from 9 April 2023): at most 4 diagnostic medial branch "
+            "block sessions per rolling 12 months. Other BCBS plans write their own limits.",
+            ("anthem-2023",),
+        ),
+        _not_available(case, "therapeutic injection coverage and limits"),
+    ]
+
+
+def _cigna_warnings(case: _Case) -> list[CodingWarning]:
+    return [
+        CodingWarning(
+            "cigna-limits-not-available",
+            "Cigna applies the eviCore guideline CMM-201; its session and level limits are not "
+            "available here: check the guideline before billing.",
+            ("cigna-cmm-201",),
+        )
+    ]
+
+
+def _uhc_warnings(case: _Case) -> list[CodingWarning]:
+    if case.procedure == Procedure.RFA:
+        return [
+            CodingWarning(
+                "uhc-rfa-policy",
+                "UnitedHealthcare sets its ablation criteria in its separate policy 'Ablative "
+                "Treatment for Spinal Pain'; its limits are not available here.",
+                ("uhc-ablative",),
+            )
+        ]
+    warnings = [
+        CodingWarning(
+            "uhc-diagnostic-proven",
+            "UnitedHealthcare (commercial policy 2017T0004AA): diagnostic facet injections and "
+            "medial branch blocks are proven; therapeutic facet injections are unproven. Its "
+            "current version and limits are not available here.",
+            ("uhc-2017t0004aa",),
+        )
+    ]
+    if case.intent == Intent.THERAPEUTIC:
+        warnings.append(
+            CodingWarning(
+                "uhc-therapeutic-unproven",
+                "UnitedHealthcare calls therapeutic facet injections unproven, so it does not "
+                "cover them.",
+                ("uhc-2017t0004aa",),
+            )
+        )
+    return warnings
+
+
+def _other_warnings(case: _Case) -> list[CodingWarning]:
+    return [
+        CodingWarning(
+            "payer-rules-not-applied",
+            "No payer rules applied: KX is Medicare's, and this payer's limits, criteria and "
+            "bilateral format are not available here. Check the payer's policy.",
+            ("norqa",),
+        )
+    ]
+
+
+def _not_available(case: _Case, what: str) -> CodingWarning:
     return CodingWarning(
-        "rtlt-format",
-        "RT/LT format: a bilateral level is two lines, RT and LT, 1 unit each. This is how ASC "
-        "facility claims report bilateral levels; commercial payers differ (some want RT/LT, "
-        "some modifier 50). Medicare practitioner claims use one line with modifier 50.",
-        ("reddit-medicalbill", "aapc-neurosurgery-alert", "aapc-rci-ngs"),
+        "payer-figure-not-available",
+        f"{case.payer.label}: {what} not available from its policy here; Medicare's figures do "
+        "not apply to it.",
+        (_PAYER_POLICY[case.payer],),
     )
+
+
+# The policy each commercial payer's rules come from: where a figure is missing, it is missing
+# from this document.
+_PAYER_POLICY = {
+    Payer.AETNA: "aetna-cpb-0016",
+    Payer.BCBS: "anthem-2023",
+    Payer.CIGNA: "cigna-cmm-201",
+    Payer.UHC: "uhc-2017t0004aa",
+}
+
+_COMMERCIAL_WARNINGS: dict[Payer, Callable[[_Case], list[CodingWarning]]] = {
+    Payer.AETNA: _aetna_warnings,
+    Payer.BCBS: _bcbs_warnings,
+    Payer.CIGNA: _cigna_warnings,
+    Payer.UHC: _uhc_warnings,
+    Payer.OTHER: _other_warnings,
+}
+
+
+def _format_warning(lines: list[Line], case: _Case) -> list[CodingWarning]:
+    """How bilateral levels went on the claim, when one did and the payer's format varies."""
+    if not (any("50" in line.modifiers for line in lines) or _rt_and_lt(lines)):
+        return []
+    if case.coverage.claim_type == ClaimType.ASC and not case.fifty:
+        return [
+            CodingWarning(
+                "asc-facility-format",
+                "ASC facility claim: a bilateral level is two lines, RT and LT, 1 unit each; "
+                "the physician's professional claim for the same session keeps one line with "
+                "modifier 50. Likely, from MAC article text quoted in secondary sources.",
+                ("priority-health", "reddit-medicalbill"),
+            )
+        ]
+    if not case.fifty:
+        return [
+            CodingWarning(
+                "rtlt-format",
+                "RT/LT format: a bilateral level is two lines, RT and LT, 1 unit each. This is how "
+                "ASC facility claims report bilateral levels; commercial payers differ (some want "
+                "RT/LT, some modifier 50). Medicare practitioner claims use one line with "
+                "modifier 50.",
+                ("aapc-neurosurgery-alert", "aapc-rci-ngs", "priority-health"),
+            )
+        ]
+    if not case.medicare:
+        return [
+            CodingWarning(
+                "bilateral-format-varies",
+                "Modifier 50 on one line is CPT's way to report a bilateral level; some "
+                "commercial payers want two lines, RT and LT, instead. Check the payer's policy "
+                "and ask for RT/LT lines if it wants them.",
+                ("aapc-neurosurgery-alert", "fcsocg"),
+            )
+        ]
+    return []
+
+
+def _rt_and_lt(lines: list[Line]) -> bool:
+    sides: dict[str, set[str]] = {}
+    for line in lines:
+        sides.setdefault(line.code, set()).update(set(line.modifiers) & {"RT", "LT"})
+    return any(len(found) == 2 for found in sides.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -860,15 +1216,23 @@ def code_claim(
     guidance: str = Guidance.FLUOROSCOPY,
     joints: Iterable = (),
     nerves: Iterable = (),
-    payer_format: str = ClaimFormat.MEDICARE,
+    payer_format: str | None = None,
     intent: str | None = None,
+    coverage: Coverage | None = None,
 ) -> Result:
     """Code one session: claim lines, warnings, the levels counted and a documentation checklist.
 
     joints / nerves: (name, side) pairs, 'NAME:SIDE' strings or text for ``parse_entries``.
-    Exactly one of them must be given. Raises InvalidInput for anything that cannot be coded.
+    Exactly one of them must be given. ``coverage``: the payer, MAC, claim type and bilateral
+    format (``read_coverage``); ``payer_format`` is the old way to say it ('medicare' or 'rtlt').
+    Without either: a Medicare professional claim, MAC unknown. Raises InvalidInput for anything
+    that cannot be coded.
     """
-    case = _case(procedure, guidance, payer_format, intent)
+    if coverage is None:
+        coverage = read_coverage(format=payer_format)
+    elif payer_format is not None:
+        raise InvalidInput("Give the coverage or the old payer format, not both.")
+    case = _case(procedure, guidance, coverage, intent)
     joint_pairs = coerce_entries(joints, "joints")
     nerve_pairs = coerce_entries(nerves, "nerves")
     if bool(joint_pairs) == bool(nerve_pairs):
@@ -887,10 +1251,11 @@ def code_claim(
     lines = _lines(sessions, case)
     warnings += _guidance_warnings(case)
     if lines:
+        if case.medicare and not case.coverage.t12_l1_session and _t12_l1_pair(levels, case):
+            warnings.append(_t12_l1_warning(case))
         warnings += _session_warnings(sessions, case)
-        warnings += _payer_warnings(case)
-        if not case.medicare:
-            warnings.append(_format_warning())
+        warnings += _payer_warnings(lines, case)
+        warnings += _format_warning(lines, case)
     return Result(
         lines=tuple(lines),
         warnings=tuple(warnings),

@@ -21,6 +21,7 @@ from coding.engine import (
     joint_nerves,
     joint_region,
     parse_entries,
+    read_coverage,
 )
 
 
@@ -244,30 +245,56 @@ def test_it_codes_t12_l1_alone_as_thoracic():
     assert rfa("T12-L1:B").claim_text() == "64633-50"
 
 
-def test_it_bills_t12_l1_with_l1_l2_as_one_lumbar_session_for_medicare():
-    result = injection("T12-L1:B, L1-L2:B")
+CGS = read_coverage(mac="cgs")
+NGS = read_coverage(state="NY")  # New York: NGS, JK (facts §12)
+
+
+@pytest.mark.parametrize("coverage", [CGS, NGS], ids=["cgs", "ngs"])
+def test_it_bills_t12_l1_with_l1_l2_as_one_lumbar_session_for_cgs_and_ngs(coverage):
+    result = injection("T12-L1:B, L1-L2:B", coverage=coverage)
     assert result.claim_text() == "64490-50, 64494-50"
     assert "medicare-two-regions" not in result.warning_ids
+    assert "t12-l1-rule-depends-on-mac" not in result.warning_ids
     assert result.lines[0].rule_id == "t12-l1-lumbar-session"
     assert "cgs25" in result.lines[0].sources and "cgs25" in result.lines[1].sources
     assert "CGS" in result.lines[0].rule
 
 
 def test_it_continues_the_t12_l1_lumbar_session_with_the_third_level_code():
-    result = injection("T12-L1:B, L1-L2:B, L2-L3:R")
+    result = injection("T12-L1:B, L1-L2:B, L2-L3:R", coverage=CGS)
     assert result.claim_text() == "64490-50, 64494-50, 64495-RT"
     assert "medicare-more-than-two-levels" in result.warning_ids
 
 
-def test_it_ablates_t12_l1_with_l1_l2_as_one_lumbar_session_for_medicare():
-    assert rfa("T12-L1:B, L1-L2:B").claim_text() == "64633-50, 64636-50"
-    assert rfa("T12-L1:B, L1-L2:B, L2-L3:B").claim_text() == "64633-50, 64636-50 x2"
+def test_it_ablates_t12_l1_with_l1_l2_as_one_lumbar_session_for_cgs():
+    assert rfa("T12-L1:B, L1-L2:B", coverage=CGS).claim_text() == "64633-50, 64636-50"
+    assert rfa("T12-L1:B, L1-L2:B, L2-L3:B", coverage=NGS).claim_text() == ("64633-50, 64636-50 x2")
 
 
-def test_it_codes_t12_l1_and_l1_l2_as_two_regions_in_rtlt_format():
+@pytest.mark.parametrize(
+    "coverage",
+    [read_coverage(), read_coverage(mac="palmetto"), read_coverage(state="CA")],
+    ids=["mac-unknown", "palmetto", "noridian-je"],
+)
+def test_it_codes_t12_l1_and_l1_l2_by_their_families_for_other_macs_and_says_why(coverage):
+    result = injection("T12-L1:B, L1-L2:B", coverage=coverage)
+    assert result.claim_text() == "64490-50, 64493-50"
+    message = warning(result, "t12-l1-rule-depends-on-mac").message
+    assert "CGS and NGS" in message and "not known here" in message
+    assert "medicare-two-regions" in result.warning_ids
+    assert rfa("T12-L1:B, L1-L2:B", coverage=coverage).claim_text() == "64633-50, 64635-50"
+
+
+def test_it_never_applies_the_t12_l1_session_rule_to_a_commercial_payer():
+    result = injection("T12-L1:B, L1-L2:B", coverage=read_coverage(payer="aetna"))
+    assert result.claim_text() == "64490-50, 64493-50"
+    assert "t12-l1-rule-depends-on-mac" not in result.warning_ids
+
+
+def test_it_codes_t12_l1_and_l1_l2_as_two_families_in_the_old_rtlt_format():
     result = injection("T12-L1:B, L1-L2:B", payer_format="rtlt")
     assert result.claim_text() == "64490-RT, 64490-LT, 64493-RT, 64493-LT"
-    assert "medicare-two-regions" in result.warning_ids
+    assert "rtlt-format" in result.warning_ids
 
 
 @pytest.mark.parametrize(
@@ -386,8 +413,17 @@ def test_it_codes_ultrasound_guidance_with_category_iii_codes(joints, claim):
     assert result.claim_text() == claim
     assert result.lines[0].rule_id == "ultrasound-first-level-primary"
     message = warning(result, "ultrasound-not-covered").message
-    assert "not reasonable and necessary" in message and "unproven" in message
+    assert "not reasonable and necessary" in message
     assert "imaging-included" not in result.warning_ids
+    assert "KX" not in result.claim_text()
+
+
+def test_it_says_which_payers_cover_ultrasound_guidance():
+    uhc = injection("L4-L5:B", guidance="ultrasound", coverage=read_coverage(payer="uhc"))
+    assert "unproven" in warning(uhc, "ultrasound-not-covered").message
+    aetna = injection("L4-L5:B", guidance="ultrasound", coverage=read_coverage(payer="aetna"))
+    assert "ultrasound-not-covered" not in aetna.warning_ids
+    assert "not available" in warning(aetna, "ultrasound-category-iii").message
 
 
 def test_it_codes_no_facet_line_without_imaging():
@@ -608,7 +644,7 @@ def test_it_says_what_is_allowed_for_a_bad_joint():
         ({"procedure": "block", "joints": "L4-L5:B"}, "Unknown procedure 'block'.*injection, rfa"),
         ({"procedure": "injection", "guidance": "mri", "joints": "L4-L5:B"}, "guidance 'mri'"),
         ({"procedure": "rfa", "guidance": None, "joints": "L4-L5:B"}, "Unknown guidance None"),
-        ({"procedure": "rfa", "payer_format": "bcbs", "joints": "L4-L5:B"}, "payer format 'bcbs'"),
+        ({"procedure": "rfa", "payer_format": "bcbs", "joints": "L4-L5:B"}, "format 'bcbs'"),
         ({"procedure": "injection", "joints": "L4-L5"}, "has no side"),
         (
             {"procedure": "injection", "intent": "palliative", "joints": "L4-L5:B"},
@@ -628,3 +664,32 @@ def test_it_rejects_bad_claims_naming_the_problem(options, expected):
 
 def test_it_raises_a_value_error_subclass():
     assert issubclass(InvalidInput, ValueError)
+
+
+# --- The third occipital nerve (facts §10.1: C2-C3 is supplied by it alone) --------------------
+
+
+@pytest.mark.parametrize(
+    ("nerves", "levels", "claim"),
+    [
+        ("TON:R", ("C2-C3",), "64490-RT"),
+        ("TON:B, C3:B, C4:B", ("C2-C3", "C3-C4"), "64490-50, 64491-50"),
+        (
+            "third occipital:L, C3:L, C4:L, C5:L",
+            ("C2-C3", "C3-C4", "C4-C5"),
+            "64490-LT, 64491-LT, 64492-LT",
+        ),
+    ],
+)
+def test_the_third_occipital_nerve_alone_is_the_c2_c3_joint(nerves, levels, claim):
+    result = injection(nerves=nerves)
+    assert result.levels == levels
+    assert result.claim_text() == claim
+    assert "third occipital nerve" in result.lines[0].rule
+    assert "nerve-completes-no-joint" not in result.warning_ids
+
+
+def test_the_third_occipital_nerve_on_one_side_does_not_pair_with_the_other_side():
+    result = injection(nerves="TON:L, C3:R")
+    assert result.claim_text() == "64490-LT"
+    assert "C3 (right)" in warning(result, "nerve-completes-no-joint").message

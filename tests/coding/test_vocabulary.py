@@ -19,9 +19,9 @@ from coding.engine import (
     CODE_PATTERN,
     FAMILIES,
     FAMILY_CODES,
-    FORMATS,
     GUIDANCES,
     INTENTS,
+    PAYERS,
     PROCEDURES,
     SOURCE_KEYS,
     Guidance,
@@ -30,6 +30,7 @@ from coding.engine import (
     Region,
     Side,
     code_claim,
+    read_coverage,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,13 +76,26 @@ def dataset_codes() -> dict[str, dict]:
     return {record["code"]: record for record in records("codes.toml", "code")}
 
 
+# Every payer, a MAC with and one without the T12-L1 + L1-L2 rule, each claim type, each
+# bilateral format.
+COVERAGES = (
+    *(read_coverage(payer=payer) for payer in PAYERS),
+    read_coverage(mac="cgs"),
+    read_coverage(state="CA"),
+    read_coverage(mac="ngs", claim_type="asc"),
+    read_coverage(mac="wps"),
+    read_coverage(claim_type="outpatient"),
+    read_coverage(format="rtlt"),
+)
+
+
 @pytest.fixture(scope="module")
 def results():
-    """Every procedure, guidance, format and intent over every session of SITES."""
+    """Every procedure, guidance, coverage and intent over every session of SITES."""
     return [
-        code_claim(procedure, guidance, payer_format=format, intent=intent, **site)
-        for procedure, guidance, format, intent, site in itertools.product(
-            PROCEDURES, GUIDANCES, FORMATS, (None, *INTENTS), SITES
+        code_claim(procedure, guidance, coverage=coverage, intent=intent, **site)
+        for procedure, guidance, coverage, intent, site in itertools.product(
+            PROCEDURES, GUIDANCES, COVERAGES, (None, *INTENTS), SITES
         )
     ]
 
@@ -263,3 +277,11 @@ def test_the_engine_codes_a_claim_without_django_loaded():
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["64493-50", "False"]
+
+
+def test_every_warning_has_a_title_and_a_severity():
+    from coding.engine import WARNING_IDS
+    from coding.engine.lines import SEVERITIES, WARNING_TITLES
+
+    assert set(WARNING_IDS) <= set(WARNING_TITLES)
+    assert {severity for _, severity in WARNING_TITLES.values()} <= set(SEVERITIES)
