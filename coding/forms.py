@@ -1,7 +1,8 @@
 """GET parameters of the level/laterality wizard and its JSON API, validated by Forms.
 
-``ClaimForm`` reads one session's description (procedure, guidance, joints or nerves, format,
-intent), parses the joints or nerves with the rules engine and codes the session with it: a valid
+``ClaimForm`` reads one session's description (procedure, guidance, joints or nerves, intent)
+and its payer side (payer, mac or state, claim_type, bilateral; the old ``format``), parses
+the joints or nerves with the rules engine and codes the session with it: a valid
 form has a ``result``. ``WizardForm`` takes the same parameters one step at a time: every field is
 optional, it knows which step to show, turns the no-JavaScript pickers (one select per joint or
 nerve) into the ``joints`` / ``nerves`` parameter, and builds the wizard's URLs. No coding rule
@@ -15,17 +16,25 @@ from django import forms
 from django.urls import reverse
 
 from coding.engine import (
+    BILATERALS,
+    CLAIM_TYPES,
     FORMATS,
     GUIDANCES,
     INTENTS,
     JOINTS,
+    MACS,
     NERVES,
+    PAYERS,
     PROCEDURES,
     S1_NERVE,
     SIDES,
-    ClaimFormat,
+    STATES,
+    TON_NERVE,
+    ClaimType,
+    Coverage,
     Guidance,
     InvalidInput,
+    Payer,
     Procedure,
     Result,
     Side,
@@ -33,6 +42,7 @@ from coding.engine import (
     by_part,
     code_claim,
     parse_entries,
+    read_coverage,
     side_of,
     side_set,
     site_label,
@@ -41,8 +51,10 @@ from coding.engine import (
 # 50 entries such as "T10-T11:B" fit with room to spare; anything longer is not a description.
 MAX_LENGTH = 1000
 DEFAULT_GUIDANCE = Guidance.FLUOROSCOPY
-DEFAULT_FORMAT = ClaimFormat.MEDICARE
-SINGLE_VALUED = ("procedure", "guidance", "format", "intent")
+# The payer side of the claim, as read_coverage takes it; ``format`` is the old parameter.
+COVERAGE_FIELDS = ("payer", "mac", "state", "claim_type", "bilateral", "format")
+SINGLE_VALUED = ("procedure", "guidance", "intent", *COVERAGE_FIELDS)
+STATE_CODES = tuple(sorted(STATES))
 
 
 def _options(terms: tuple[Term, ...]) -> tuple[tuple[str, str, str], ...]:
@@ -53,28 +65,58 @@ def _options(terms: tuple[Term, ...]) -> tuple[tuple[str, str, str], ...]:
 OPTIONS = {
     "procedure": _options(PROCEDURES),
     "guidance": _options(GUIDANCES),
-    "format": _options(FORMATS),
+    "payer": _options(PAYERS),
+    "claim_type": _options(CLAIM_TYPES),
     "intent": (*_options(INTENTS), ("", "Not stated", "")),
 }
+# The selects of the payer step: (value, label) with the "not given" choice first.
+MAC_OPTIONS = (("", "Not sure: general Medicare rules"), *((mac.value, mac.label) for mac in MACS))
+STATE_OPTIONS = (
+    ("", "—"),
+    *(
+        (code, f"{code} · {mac.label}, {jurisdiction}")
+        for code, (mac, jurisdiction) in sorted(STATES.items())
+    ),
+)
+BILATERAL_OPTIONS = (
+    ("", "The payer's usual format"),
+    *((term.value, f"{term.label}: {term.hint[0].lower()}{term.hint[1:]}") for term in BILATERALS),
+)
 LABELS = {name: {value: label for value, label, _ in choices} for name, choices in OPTIONS.items()}
 # The sides a picker offers: (value, label), 'not treated' first.
 SIDE_OPTIONS = (("", "not treated"), *((side.value, side.label) for side in SIDES))
 
 # Steps in order; joints and nerves are two ways to answer the same step.
-STEPS = ("procedure", "guidance", "joints", "nerves", "format")
-POSITION = {"procedure": 0, "guidance": 1, "joints": 2, "nerves": 2, "format": 3, "result": 4}
+STEPS = ("procedure", "guidance", "joints", "nerves", "payer")
+POSITION = {"procedure": 0, "guidance": 1, "joints": 2, "nerves": 2, "payer": 3, "result": 4}
+# The payer step was called "format" before it asked for the payer; old links still name it.
+STEP_ALIASES = {"format": "payer"}
 # The parameters each step sets.
 STEP_FIELDS = {
     "procedure": ("procedure",),
     "guidance": ("guidance",),
     "joints": ("joints", "nerves"),
     "nerves": ("joints", "nerves"),
-    "format": ("format", "intent"),
+    "payer": (*COVERAGE_FIELDS, "intent"),
 }
-STATE_FIELDS = ("procedure", "guidance", "joints", "nerves", "format", "intent")
+STATE_FIELDS = (
+    "procedure",
+    "guidance",
+    "joints",
+    "nerves",
+    "payer",
+    "mac",
+    "state",
+    "claim_type",
+    "bilateral",
+    "intent",
+)
 
 # The pickers' joints and nerves, grouped by part of the spine (T12-L1 is thoracic).
-PICKER_GROUPS = {"joints": by_part(JOINTS), "nerves": by_part((*NERVES, S1_NERVE))}
+PICKER_GROUPS = {
+    "joints": by_part(JOINTS),
+    "nerves": by_part((TON_NERVE, *NERVES, S1_NERVE)),
+}
 PICKER_PREFIX = {"joints": "joint-", "nerves": "nerve-"}
 # A step submitted without its answer.
 UNANSWERED = {
@@ -82,7 +124,7 @@ UNANSWERED = {
     "guidance": "Choose the imaging guidance.",
     "joints": "Pick at least one joint and its side.",
     "nerves": "Pick at least one nerve and its side.",
-    "format": "Choose the claim format.",
+    "payer": "Choose the payer.",
 }
 
 
@@ -157,10 +199,16 @@ class ClaimForm(forms.Form):
     guidance = ChoiceParameter("guidance", GUIDANCES)
     joints = EntriesParameter("joints")
     nerves = EntriesParameter("nerves")
-    format = ChoiceParameter("format", FORMATS)
     intent = ChoiceParameter("intent", INTENTS)
+    payer = ChoiceParameter("payer", PAYERS)
+    mac = ChoiceParameter("mac", MACS)
+    state = ChoiceParameter("state", STATE_CODES, upper=True)
+    claim_type = ChoiceParameter("claim_type", CLAIM_TYPES)
+    bilateral = ChoiceParameter("bilateral", BILATERALS)
+    format = ChoiceParameter("format", FORMATS)
 
     result: Result | None = None
+    coverage: Coverage | None = None
 
     def clean(self):
         data = super().clean()
@@ -180,6 +228,7 @@ class ClaimForm(forms.Form):
                 "Give either joints or nerves, not both: e.g. joints=L4-L5:B,L5-S1:R or "
                 "nerves=L3:B,L4:B,L5:B.",
             )
+        self._read_coverage(data)
         if self.ready_to_code():
             try:
                 self.result = code_claim(
@@ -187,12 +236,21 @@ class ClaimForm(forms.Form):
                     data["guidance"] or DEFAULT_GUIDANCE,
                     joints=data["joints"],
                     nerves=data["nerves"],
-                    payer_format=data["format"] or DEFAULT_FORMAT,
                     intent=data["intent"] or None,
+                    coverage=self.coverage,
                 )
             except InvalidInput as error:
                 self.add_error(None, str(error))
         return data
+
+    def _read_coverage(self, data: dict) -> None:
+        """The payer side; a contradiction (a MAC for Aetna) is an error of the payer field."""
+        if any(name in self.errors for name in COVERAGE_FIELDS):
+            return
+        try:
+            self.coverage = read_coverage(**{name: data.get(name) for name in COVERAGE_FIELDS})
+        except InvalidInput as error:
+            self.add_error("payer", str(error))
 
     def ready_to_code(self) -> bool:
         return not self.errors
@@ -210,15 +268,16 @@ class ClaimForm(forms.Form):
         return " ".join(self.error_messages())
 
     def description(self) -> dict:
-        """The description as coded, defaults filled in."""
+        """The description as coded, defaults filled in (``format`` as old clients read it)."""
         data = self.cleaned_data
         return {
             "procedure": data["procedure"],
             "guidance": data["guidance"] or DEFAULT_GUIDANCE,
             "joints": entries_text(data["joints"]) or None,
             "nerves": entries_text(data["nerves"]) or None,
-            "format": data["format"] or DEFAULT_FORMAT,
             "intent": data["intent"] or None,
+            **self.coverage.as_dict(),
+            "format": "medicare" if self.coverage.fifty else "rtlt",
         }
 
 
@@ -234,8 +293,8 @@ class WizardForm(ClaimForm):
     the first unanswered one, or "result". It is ``shown``.
     """
 
-    step = ChoiceParameter("step", STEPS)
-    answered = ChoiceParameter("answered", STEPS)
+    step = ChoiceParameter("step", (*STEPS, *STEP_ALIASES))
+    answered = ChoiceParameter("answered", (*STEPS, *STEP_ALIASES))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,6 +316,32 @@ class WizardForm(ClaimForm):
         data = super().clean()
         self.shown = self._step_to_show()
         return data
+
+    def clean_step(self) -> str:
+        step = self.cleaned_data["step"]
+        return STEP_ALIASES.get(step, step)
+
+    def clean_answered(self) -> str:
+        answered = self.cleaned_data["answered"]
+        return STEP_ALIASES.get(answered, answered)
+
+    def _read_coverage(self, data: dict) -> None:
+        """As ClaimForm, but the page's MAC and state selects count for Medicare only; the
+        answers are then written as the canonical parameters (an old ``format`` as ``payer``
+        and ``bilateral``; defaults left out)."""
+        if data.get("payer") and data["payer"] != Payer.MEDICARE:
+            data["mac"] = data["state"] = ""
+        if data.get("mac") and data.get("state"):
+            data["mac"] = ""  # the state names the MAC; the form's two selects may disagree
+        super()._read_coverage(data)
+        coverage = self.coverage
+        if coverage is None or not (data.get("payer") or data.get("format")):
+            return
+        data["payer"] = coverage.payer.value
+        data["format"] = ""
+        data["bilateral"] = coverage.bilateral.value if coverage.bilateral_asked else ""
+        claim_type = coverage.claim_type
+        data["claim_type"] = "" if claim_type == ClaimType.PROFESSIONAL else claim_type.value
 
     def _read_picker(self, kind: str) -> None:
         prefix = PICKER_PREFIX[kind]
@@ -281,8 +366,8 @@ class WizardForm(ClaimForm):
             return "guidance"
         if not data.get("joints") and not data.get("nerves"):
             return self._sites_step()
-        if not data.get("format"):
-            return "format"
+        if not data.get("payer") and not data.get("format"):
+            return "payer"
         return "result"
 
     def _sites_step(self) -> str:
@@ -304,7 +389,7 @@ class WizardForm(ClaimForm):
             return self._sites_step()
         if name in ("step", "answered"):
             return self._first_unanswered()
-        return "format" if name == "intent" else name
+        return "payer" if name in (*COVERAGE_FIELDS, "intent") else name
 
     def _step_to_show(self) -> str:
         first = self._first_unanswered()
@@ -365,13 +450,24 @@ class WizardForm(ClaimForm):
     def api_url(self) -> str:
         return reverse("coding:wizard-api") + "?" + urlencode(self.state(), safe=":,")
 
+    def check_url(self) -> str:
+        """The history check with this session prefilled (its GET takes the same parameters)."""
+        return reverse("coding:check") + "?" + urlencode(self.state(), safe=":,")
+
+    def audit_url(self) -> str:
+        """The claim auditor with these lines, this payer and this session as the scenario."""
+        state = self.state()
+        state["claim"] = self.result.claim_text() if self.result else ""
+        return reverse("coding:audit") + "?" + urlencode(state, safe=":,")
+
     # What the steps show ----------------------------------------------------------------------
 
     @cached_property
     def radios(self) -> dict[str, list[dict]]:
         """Each radio step's options; the answer given is checked (else Medicare, not stated)."""
         state = self.state()
-        state.setdefault("format", DEFAULT_FORMAT)
+        state.setdefault("payer", Payer.MEDICARE)
+        state.setdefault("claim_type", ClaimType.PROFESSIONAL)
         return {
             name: [
                 {
@@ -386,6 +482,36 @@ class WizardForm(ClaimForm):
             ]
             for name, options in OPTIONS.items()
         }
+
+    @cached_property
+    def selects(self) -> dict[str, list[dict]]:
+        """The payer step's selects: MAC, state and bilateral format, the answer selected."""
+        state = self.state()
+        options = {"mac": MAC_OPTIONS, "state": STATE_OPTIONS, "bilateral": BILATERAL_OPTIONS}
+        return {
+            name: [
+                {"value": value, "label": label, "selected": value == state.get(name, "")}
+                for value, label in choices
+            ]
+            for name, choices in options.items()
+        }
+
+    def payer_text(self) -> str:
+        """'Medicare, CGS (J15) · ASC facility · diagnostic' for the progress list."""
+        coverage = self.coverage
+        state = self.state()
+        if coverage is None or not state.get("payer"):
+            return ""
+        parts = [coverage.payer.short_label]
+        if coverage.mac:
+            parts[0] += f", {coverage.mac.label}"
+        if coverage.claim_type != ClaimType.PROFESSIONAL or coverage.bilateral_asked:
+            parts.append(coverage.claim_type.short_label)
+        if coverage.bilateral_asked:
+            parts.append(coverage.bilateral.label)
+        if state.get("intent"):
+            parts.append(LABELS["intent"][state["intent"]].lower())
+        return " · ".join(parts)
 
     @cached_property
     def picker(self) -> list[tuple[str, list[dict]]]:
@@ -416,7 +542,7 @@ class WizardForm(ClaimForm):
 
     @property
     def asks_intent(self) -> bool:
-        """Whether the format step asks for the intent: it matters for injections only."""
+        """Whether the payer step asks for the intent: it matters for injections only."""
         return getattr(self, "cleaned_data", {}).get("procedure") == Procedure.INJECTION
 
     def switch_url(self) -> str:
@@ -445,14 +571,11 @@ class WizardForm(ClaimForm):
     def progress(self) -> list[dict]:
         """The steps for the progress list: title, the answer given, status and link."""
         state = self.state()
-        answer_format = LABELS["format"].get(state.get("format", ""), "")
-        if answer_format and state.get("intent"):
-            answer_format += f", {LABELS['intent'][state['intent']].lower()}"
         steps = (
             ("procedure", "Procedure", LABELS["procedure"].get(state.get("procedure", ""), "")),
             ("guidance", "Imaging guidance", LABELS["guidance"].get(state.get("guidance", ""), "")),
             (self.sites_kind, self.sites_kind.capitalize(), self.sites_text()),
-            ("format", "Claim format", answer_format),
+            ("payer", "Payer and claim", self.payer_text()),
             ("result", "Result", ""),
         )
         first = self._first_unanswered()
@@ -475,7 +598,7 @@ class WizardForm(ClaimForm):
             "guidance": "procedure",
             "joints": "guidance",
             "nerves": "guidance",
-            "format": self.sites_kind,
-            "result": "format",
+            "payer": self.sites_kind,
+            "result": "payer",
         }.get(self.shown, "")
         return self.url(previous) if previous else ""

@@ -25,3 +25,11 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def when_ready(server):
+    """Build the note reader's language pipeline in the master, before the workers fork: each
+    worker then shares it instead of spending seconds on a coder's first note."""
+    from coding.reader.context import pipeline
+
+    pipeline()

@@ -27,6 +27,11 @@ def api(request: HttpRequest) -> JsonResponse:
         form = ClaimForm(request.GET)
     except TooManyFieldsSent:
         return json_error(TOO_MANY_PARAMETERS, 400)
+    unknown = [name for name in request.GET if name not in ClaimForm.base_fields]
+    if unknown:
+        named = ", ".join(repr(name[:40]) for name in unknown[:5])
+        allowed = ", ".join(ClaimForm.base_fields)
+        return json_error(f"Unknown parameter(s) {named}: the parameters are {allowed}.", 400)
     if not form.is_valid():
         return json_error(form.error_text(), 400)
     return JsonResponse({**form.result.as_dict(), "input": form.description()})

@@ -61,16 +61,24 @@
       return;
     }
     var selectForManualCopy = function () {
-      field.focus();
-      field.select();
+      if (field.select) {
+        field.focus();
+        field.select();
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(field);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+      }
       say(statusId, "Selected: press Ctrl+C (⌘C on a Mac) to copy.");
     };
     if (!navigator.clipboard) {
       selectForManualCopy();
       return;
     }
-    navigator.clipboard.writeText(field.value).then(function () {
-      say(statusId, "Copied: " + field.value);
+    var text = field.value !== undefined ? field.value : field.textContent;
+    navigator.clipboard.writeText(text).then(function () {
+      say(statusId, "Copied: " + text);
     }, selectForManualCopy);
   });
 })();

@@ -76,8 +76,13 @@ def test_it_defaults_to_fluoroscopy_medicare_and_no_intent(coder):
         "guidance": "fluoroscopy",
         "joints": "L4-L5:B",
         "nerves": None,
-        "format": "medicare",
         "intent": None,
+        "payer": "medicare",
+        "mac": None,
+        "state": None,
+        "claim_type": "professional",
+        "bilateral": "50",
+        "format": "medicare",
     }
     assert data["claim"] == "64493-50"
     assert "imaging-included" in warning_ids(data)
@@ -261,7 +266,21 @@ def test_it_queries_nothing(coder, django_assert_max_num_queries):
 
 # Fuzz: random query strings never make a 500 --------------------------------------------------
 
-NAMES = ["procedure", "guidance", "joints", "nerves", "format", "intent", "x", ""]
+NAMES = [
+    "procedure",
+    "guidance",
+    "joints",
+    "nerves",
+    "format",
+    "intent",
+    "payer",
+    "mac",
+    "state",
+    "claim_type",
+    "bilateral",
+    "x",
+    "",
+]
 TOKENS = [
     "injection",
     "rfa",
@@ -271,6 +290,11 @@ TOKENS = [
     "none",
     "medicare",
     "rtlt",
+    "aetna",
+    "cgs",
+    "OH",
+    "asc",
+    "50",
     "diagnostic",
     "therapeutic",
     *JOINTS,

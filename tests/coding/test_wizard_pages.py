@@ -16,11 +16,18 @@ from coding.forms import PICKER_GROUPS
 
 pytestmark = pytest.mark.django_db
 
+
+def claim_shown(html: str) -> str:
+    """The claim lines the result shows in its read-only output."""
+    match = re.search(r'<output id="claim-text"[^>]*>([^<]*)</output>', html)
+    return match.group(1) if match else ""
+
+
 URL = "/wizard/"
 HTMX = {"HX-Request": "true"}
 RESULT = (
     "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
-    "&format=medicare&intent=diagnostic"
+    "&payer=medicare&intent=diagnostic"
 )
 
 
@@ -98,20 +105,20 @@ def heading(response) -> str:
         (
             "procedure=injection&guidance=fluoroscopy&answered=joints"
             "&joint-L4-L5=B&joint-L5-S1=R&joint-L3-L4=",
-            "Step 4 of 4: claim format",
+            "Step 4 of 4: payer and claim",
             "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R",
         ),
         (
             "procedure=injection&guidance=fluoroscopy&answered=nerves&nerve-L3=B&nerve-L4=B",
-            "Step 4 of 4: claim format",
+            "Step 4 of 4: payer and claim",
             "/wizard/?procedure=injection&guidance=fluoroscopy&nerves=L3:B,L4:B",
         ),
         (
             "procedure=injection&guidance=fluoroscopy&joints=L4-L5:B"
-            "&answered=format&format=rtlt&intent=therapeutic",
+            "&answered=payer&payer=aetna&bilateral=rtlt&intent=therapeutic",
             "Result",
             "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B"
-            "&format=rtlt&intent=therapeutic",
+            "&payer=aetna&bilateral=rtlt&intent=therapeutic",
         ),
     ],
 )
@@ -192,16 +199,16 @@ def test_it_walks_from_the_first_step_to_the_result_without_javascript(coder):
     assert heading(page) == "Step 3 of 4: joints treated"
 
     page = submit(coder, page, joint_L4_L5="B", joint_L5_S1="R")
-    assert heading(page) == "Step 4 of 4: claim format"
+    assert heading(page) == "Step 4 of 4: payer and claim"
     assert page.redirect_chain[-1][0] == (
         "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
     )
 
-    page = submit(coder, page, format="medicare", intent="diagnostic")
+    page = submit(coder, page, payer="medicare", intent="diagnostic")
     assert page.status_code == 200
     assert heading(page) == "Result"
     assert page.redirect_chain[-1][0] == RESULT
-    assert 'value="64493-50-KX, 64494-RT-KX"' in page.content.decode()
+    assert claim_shown(page.content.decode()) == "64493-50-KX, 64494-RT-KX"
 
 
 def test_it_counts_nerves_picked_without_javascript(coder):
@@ -210,10 +217,10 @@ def test_it_counts_nerves_picked_without_javascript(coder):
     page = coder.get(switch)
     assert heading(page) == "Step 3 of 4: nerves treated"
     page = submit(coder, page, nerve_L3="B", nerve_L4="B", nerve_L5="B")
-    page = submit(coder, page, format="medicare", intent="therapeutic")
+    page = submit(coder, page, payer="medicare", intent="therapeutic")
     html = page.content.decode()
     assert heading(page) == "Result"
-    assert 'value="64493-50, 64494-50"' in html
+    assert claim_shown(html) == "64493-50, 64494-50"
     assert 'id="warning-nerves-counted-as-joints"' in html
 
 
@@ -251,11 +258,11 @@ def test_it_shows_a_later_step_again_to_change_an_answer_keeping_the_others(code
     assert heading(page) == "Step 2 of 4: imaging guidance"
     page = submit(coder, page, guidance="ultrasound")
     assert heading(page) == "Result"
-    assert 'value="0216T-50, 0217T-RT"' in page.content.decode()
+    assert claim_shown(page.content.decode()) == "0216T-50, 0217T-RT"
 
 
 def test_it_never_shows_a_step_past_the_first_unanswered_one(coder):
-    page = coder.get(f"{URL}?procedure=injection&step=format", follow=True)
+    page = coder.get(f"{URL}?procedure=injection&step=payer", follow=True)
     assert heading(page) == "Step 2 of 4: imaging guidance"
     assert page.redirect_chain == [("/wizard/?procedure=injection", 302)]
 
@@ -268,11 +275,12 @@ def test_it_shows_the_result_with_claim_rules_sources_warnings_and_checklist(cod
     assert response.status_code == 200
     html = response.content.decode()
     expected = code_claim("injection", "fluoroscopy", joints="L4-L5:B,L5-S1:R", intent="diagnostic")
-    assert re.search(r'<input id="claim-text"[^>]*readonly', html)
-    assert f'value="{expected.claim_text()}"' in html
+    assert claim_shown(html) == expected.claim_text()
     assert 'data-copy="claim-text"' in html
     for line in expected.lines:
-        assert f'<a href="/codes/{line.code}/">{line.code}</a>' in html
+        plus = "+" if line.add_on else ""
+        link = rf'<a class="code"\s+href="/codes/{line.code}/">{re.escape(plus)}{line.code}</a>'
+        assert re.search(link, html)
         assert escape(line.rule) in html
         for key in line.sources:
             assert f'href="/sources/#source-{key}"' in html
@@ -298,7 +306,7 @@ def test_it_links_the_result_to_its_json(coder):
 
 
 def test_it_shows_no_claim_line_and_the_reason_without_imaging(coder):
-    response = coder.get(f"{URL}?procedure=injection&guidance=none&joints=L4-L5:B&format=medicare")
+    response = coder.get(f"{URL}?procedure=injection&guidance=none&joints=L4-L5:B&payer=medicare")
     html = response.content.decode()
     assert response.status_code == 200
     assert "No claim lines" in html
@@ -318,8 +326,26 @@ def test_it_moves_a_non_canonical_address_to_the_canonical_one(coder):
     )
     assert response.status_code == 302
     assert response["Location"] == (
-        "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B&format=medicare"
+        "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B&payer=medicare"
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "claim"),
+    [
+        ("format=medicare", "payer=medicare", "64493-50, 64494-RT"),
+        ("format=rtlt", "payer=other&bilateral=rtlt", "64493-RT, 64493-LT, 64494-RT"),
+        ("step=format", "step=payer", None),
+    ],
+)
+def test_it_moves_old_format_links_to_the_payer_and_keeps_their_lines(coder, old, new, claim):
+    query = "procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R&intent=therapeutic"
+    page = coder.get(f"{URL}?{query}&{old}", follow=True)
+    assert page.redirect_chain[-1][0].endswith(new) or new in page.redirect_chain[-1][0]
+    if claim:
+        assert claim_shown(page.content.decode()) == claim
+    else:
+        assert heading(page) == "Step 4 of 4: payer and claim"
 
 
 def test_it_links_its_own_stylesheet_and_script_and_nothing_inline(coder):
@@ -394,12 +420,12 @@ def test_it_labels_every_control(coder):
         ),
         (
             "procedure=injection&guidance=ct&joints=L4-L5:B&format=bcbs",
-            "Step 4 of 4: claim format",
+            "Step 4 of 4: payer and claim",
             "Unknown format",
         ),
         (
-            "procedure=injection&guidance=ct&joints=L4-L5:B&format=medicare&intent=x",
-            "Step 4 of 4: claim format",
+            "procedure=injection&guidance=ct&joints=L4-L5:B&payer=medicare&intent=x",
+            "Step 4 of 4: payer and claim",
             "Unknown intent",
         ),
         (
@@ -427,7 +453,8 @@ def test_it_keeps_the_valid_answers_when_one_is_wrong(coder):
     assert hidden == {
         "procedure": "rfa",
         "joints": "L4-L5:B",
-        "format": "rtlt",
+        "payer": "other",
+        "bilateral": "rtlt",
         "answered": "guidance",
     }
 
@@ -467,7 +494,7 @@ def test_it_shows_the_result_in_two_queries(coder, django_assert_max_num_queries
     many = "C3-C4:B,C4-C5:L,T11-T12:R,T12-L1:B,L1-L2:B,L2-L3:R,L3-L4:L,L4-L5:B,L5-S1:R"
     with django_assert_max_num_queries(2):  # the sources cited; the dataset version
         response = coder.get(
-            f"{URL}?procedure=injection&guidance=fluoroscopy&joints={many}&format=rtlt"
+            f"{URL}?procedure=injection&guidance=fluoroscopy&joints={many}&payer=other&bilateral=rtlt"
         )
     assert response.status_code == 200
     with django_assert_max_num_queries(1):  # the sources cited
@@ -536,6 +563,25 @@ def test_it_groups_the_pickers_by_region_covering_every_joint_and_nerve_once():
     assert joints["Thoracic"][-1] == "T12-L1"
     assert joints["Lumbar and sacral"][0] == "L1-L2"
     nerves = dict(PICKER_GROUPS["nerves"])
-    assert [name for names in nerves.values() for name in names] == [*NERVES, "S1"]
+    assert [name for names in nerves.values() for name in names] == ["TON", *NERVES, "S1"]
+    assert nerves["Cervical"][0] == "TON"  # the third occipital nerve, C2-C3 alone
     assert nerves["Cervical"][-1] == "C8"
     assert nerves["Thoracic"][-1] == "T12"
+
+
+def test_the_result_marks_add_ons_and_titles_each_warning_with_its_severity(coder):
+    html = coder.get(RESULT).content.decode()
+    assert re.search(r'<a class="code"\s+href="/codes/64494/">\+64494</a>', html)
+    assert re.search(r'<a class="code"\s+href="/codes/64493/">64493</a>', html)
+    warning = re.search(
+        r'<li class="wizard-warning wizard-(\w+)"\s+id="warning-imaging-included">', html
+    )
+    assert warning.group(1) == "info"
+    assert "Imaging guidance is included" in html
+    assert re.search(r"<summary>\s*1 source · <span", html)  # imaging-included cites First Coast
+
+
+def test_the_result_links_to_the_history_check_and_the_auditor_with_the_session(coder):
+    html = unescape(coder.get(RESULT).content.decode())
+    assert "/check/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R" in html
+    assert re.search(r'href="/audit/\?[^"]*claim=64493-50-KX', html.replace("%2C+", ", "))

@@ -31,17 +31,17 @@ def walk_to_the_claim_lines(page: Page) -> None:
     for joint, side in JOINTS.items():
         page.get_by_role("combobox", name=joint, exact=True).select_option(side)
         expect(page.get_by_role("combobox", name=joint, exact=True)).to_have_value(side)
-    next_step(page, "claim format")
+    next_step(page, "payer and claim")
     page.get_by_label("Medicare", exact=True).check()
     page.get_by_label("Diagnostic", exact=True).check()
     next_step(page, "Result")
 
 
 def assert_shows_the_claim_lines(page: Page) -> None:
-    expect(page.get_by_label("Claim lines")).to_have_value(CLAIM)
+    expect(page.get_by_label("Claim lines")).to_have_text(CLAIM)
     expect(page.get_by_text("Levels counted: L4-L5, L5-S1 (2).")).to_be_visible()
     # The whole state is in the address: the result can be bookmarked and shared.
-    for part in ("procedure=injection", "guidance=fluoroscopy", "format=medicare"):
+    for part in ("procedure=injection", "guidance=fluoroscopy", "payer=medicare"):
         expect(page).to_have_url(re.compile(part))
     expect(page.locator("main")).to_contain_text("KX")
 
@@ -60,7 +60,7 @@ def test_it_walks_from_the_first_step_to_the_claim_lines_without_reloading(page)
 
     # The bookmarked address shows the same result on its own.
     page.goto(page.url)
-    expect(page.get_by_label("Claim lines")).to_have_value(CLAIM)
+    expect(page.get_by_label("Claim lines")).to_have_text(CLAIM)
 
 
 def test_it_walks_from_the_first_step_to_the_claim_lines_without_javascript(no_js_page):
@@ -78,7 +78,7 @@ def test_it_picks_joints_on_the_spine_diagram(page):
     page.get_by_role("link", name="L5-S1 right, not treated: add").click()
     expect(page.get_by_role("link", name="L5-S1 right, treated: remove")).to_be_visible()
     expect(page.get_by_role("combobox", name="L4-L5", exact=True)).to_have_value("B")
-    next_step(page, "claim format")
+    next_step(page, "payer and claim")
     page.get_by_label("Medicare", exact=True).check()
     page.get_by_label("Diagnostic", exact=True).check()
     next_step(page, "Result")
@@ -125,3 +125,25 @@ def test_it_shows_a_step_s_message_in_place_in_development_too(page, settings):
         page.get_by_role("button", name="Next").last.click()
     expect(page.get_by_role("alert")).to_contain_text("Choose the procedure")
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # still the whole page
+
+
+# The same session for an ASC facility in Kentucky (CGS), written by hand: the facility reports
+# a bilateral level as RT and LT lines of 1 unit; Medicare: KX on diagnostic lines.
+ASC_CLAIM = "64493-RT-KX, 64493-LT-KX, 64494-RT-KX"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_it_codes_for_the_payer_mac_and_claim_type_picked_on_a_phone(page, no_js_page, javascript):
+    page = page if javascript else no_js_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R")
+    expect(page.get_by_role("heading", level=2, name=re.compile("payer and claim"))).to_be_visible()
+    page.get_by_label("Medicare", exact=True).check()
+    page.get_by_label("or the state").select_option("KY")
+    page.get_by_label("ASC facility", exact=True).check()
+    page.get_by_label("Diagnostic", exact=True).check()
+    next_step(page, "Result")
+    expect(page.get_by_label("Claim lines")).to_have_text(ASC_CLAIM)
+    expect(page).to_have_url(re.compile("state=KY"))
+    expect(page.locator("main")).to_contain_text("LCD L38773, billing article A58364")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
