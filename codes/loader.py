@@ -52,6 +52,7 @@ from codes.records import (
     validate_slug,
 )
 from codes.signals import lock_revision, retry_once
+from coding.engine import Payer as EnginePayer
 from coding.engine.vocabulary import CODE_PATTERN
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -261,6 +262,9 @@ class PayerForm(RecordForm):
     sources = cited()
 
 
+MEDICARE_SLUG = EnginePayer.MEDICARE.slug
+
+
 class NoteForm(RecordForm):
     """[[note]] in payers.toml: a payer note as the dataset has it (notes.PayerNote)."""
 
@@ -275,10 +279,26 @@ class NoteForm(RecordForm):
     confidence = Choice()
     effective_date = Date(required=False)
     last_reviewed = Date()
+    # The payer matrix: the column the note gives a figure for, the figure, and the one MAC a
+    # Medicare note is about (absent: every MAC).
+    matrix_column = Choice(required=False)
+    figure = Text(required=False)
+    mac = Choice(required=False)
 
     @classmethod
     def get_model(cls):
         return payer_note_model()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        column, figure = cleaned.get("matrix_column"), cleaned.get("figure")
+        if bool(column) != bool(figure):
+            raise ValidationError(
+                "a matrix cell needs both matrix_column and figure", code="matrix_cell"
+            )
+        if cleaned.get("mac") and cleaned.get("payer") != MEDICARE_SLUG:
+            raise ValidationError("mac is for Medicare notes only", code="mac")
+        return cleaned
 
 
 class RuleForm(Cited):

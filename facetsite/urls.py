@@ -17,5 +17,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("coding.urls")),
     path("quiz/", include("quiz.urls")),
+    path("", include("notes.public_urls")),  # before codes': /payers/matrix/ is no payer
     path("", include("codes.urls")),
 ]

@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import normalize_newlines
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,6 +28,10 @@ KEY_TAKEN = (
     "Nothing was saved, and your text is still in the form: choose another key, or open "
     "their note and add yours to it."
 )
+
+
+# The longest text the live preview renders (a note's text is a few paragraphs).
+PREVIEW_LIMIT = 20_000
 
 
 class KeyTaken(Exception):  # noqa: N818 - reads as what happened
@@ -82,12 +88,15 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
     list_filter = ("status", ReviewFilter, "payer", "topic", "confidence")
     search_fields = ("key", "text", "payer__name", "codes__code")
     list_select_related = ("payer", "reviewer")
+    # 55 long source titles: searched as the editor types (SourceAdmin's search_fields).
+    autocomplete_fields = ("source",)
     actions = ["publish", "unpublish", "mark_reviewed_today"]
     readonly_fields = ("preview", "reviewer", "version", "dataset_state")
     fieldsets = (
         (None, {"fields": ("opened_version", "key", "payer", "topic", "codes", "status")}),
         ("Text", {"fields": ("text", "preview")}),
         ("Source", {"fields": ("source", "url", "confidence")}),
+        ("Payer matrix", {"fields": ("matrix_column", "figure", "mac")}),
         (
             "Dates and review",
             {"fields": ("effective_date", "last_reviewed", "reviewer", "mark_reviewed")},
@@ -125,7 +134,21 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
 
     @admin.display(description="Preview (as coders see it)")
     def preview(self, note: PayerNote) -> str:
-        return mark_safe(render_markdown(note.text))  # noqa: S308 - sanitised by nh3
+        # The change form's text box refreshes this through preview_view as the editor types.
+        html = render_markdown(note.text)  # sanitised by nh3
+        return format_html('<div id="note-preview" aria-live="polite">{}</div>', mark_safe(html))  # noqa: S308
+
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The text as coders will see it, rendered by the same sanitiser as the pages: the
+        change form's live preview (htmx POSTs the text box while the editor types)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        text = request.POST.get("text", "")
+        if len(text) > PREVIEW_LIMIT:
+            return HttpResponse(
+                f"<p>Too long to preview: at most {PREVIEW_LIMIT} characters.</p>", status=400
+            )
+        return HttpResponse(render_markdown(normalize_newlines(text)))
 
     @admin.display(description="Dataset")
     def dataset_state(self, note: PayerNote) -> str:
@@ -265,6 +288,11 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         versions = self.admin_site.admin_view(self.history_form_view)
         revert = self.admin_site.admin_view(require_POST(self.revert_view))
         return [
+            path(
+                "preview/",
+                self.admin_site.admin_view(require_POST(self.preview_view)),
+                name="{}_{}_preview".format(*info),
+            ),
             path(
                 "<path:object_id>/history/compare/",
                 self.admin_site.admin_view(self.compare_view),
@@ -461,3 +489,29 @@ class PayerNoteAdmin(LinkedCodesMixin, ReferenceAdmin, SimpleHistoryAdmin):
         return TemplateResponse(
             request, "admin/notes/payernote/problem.html", context, status=status
         )
+
+
+# The admin's home opens with the editor's desk: payer notes first, and the notes overdue for
+# review (templates/admin/index.html shows them above the list of every model).
+OVERDUE_SHOWN = 10
+_index = admin.site.index
+
+
+def index_with_notes(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The admin index, with the notes overdue for review when the viewer may see notes.
+    Queries: the overdue notes with their payers (1)."""
+    context = dict(extra_context or {})
+    if request.user.has_perm("notes.view_payernote") or request.user.has_perm(
+        "notes.change_payernote"
+    ):
+        overdue = PayerNote.objects.review_overdue().select_related("payer")
+        context["notes_desk"] = {
+            "overdue": list(overdue.order_by("last_reviewed", "key")[: OVERDUE_SHOWN + 1]),
+            "shown": OVERDUE_SHOWN,
+            "months": PayerNote.REVIEW_INTERVAL_DAYS * 12 // 365,
+            "cutoff": PayerNote.review_cutoff(),
+        }
+    return _index(request, context)
+
+
+admin.site.index = index_with_notes

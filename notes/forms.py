@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import normalize_newlines
 
@@ -14,6 +15,13 @@ class TextField(forms.CharField):
 
     def to_python(self, value):
         return normalize_newlines(super().to_python(value))
+
+
+class DateOnlyInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PayerNoteAdminForm(forms.ModelForm):
@@ -48,7 +56,13 @@ class PayerNoteAdminForm(forms.ModelForm):
             "effective_date",
             "last_reviewed",
         ]
-        widgets = {"codes": forms.CheckboxSelectMultiple}
+        widgets = {
+            "codes": forms.CheckboxSelectMultiple,
+            # Dates with no time of day: the browser's date picker, and no time-zone note
+            # (the admin's calendar widget adds one, which does not apply to a date).
+            "effective_date": DateOnlyInput,
+            "last_reviewed": DateOnlyInput,
+        }
         field_classes = {"text": TextField}
         error_messages = {
             "key": {"unique": "A note with this key already exists: choose another key."}
@@ -65,6 +79,18 @@ class PayerNoteAdminForm(forms.ModelForm):
                 self.fields["status"].initial = PayerNote.Status.DRAFT
         else:
             self.fields["opened_version"].initial = str(self.instance.version)
+        if "text" in self.fields:
+            # The live preview: the text goes to the preview view as the editor types, and
+            # comes back rendered by the same sanitiser as the public pages.
+            self.fields["text"].widget.attrs.update(
+                {
+                    "hx-post": reverse("admin:notes_payernote_preview"),
+                    "hx-trigger": "input changed delay:400ms",
+                    "hx-target": "#note-preview",
+                    "hx-swap": "innerHTML",
+                    "hx-include": "[name=csrfmiddlewaretoken]",
+                }
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -137,5 +163,5 @@ class CompareForm(forms.Form):
 
 def version_label(record) -> str:
     when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
-    who = record.history_user or "no user recorded"
+    who = record.history_user or "no user: the dataset loader or a script"
     return f"Version {record.version} · {when} · {who}"

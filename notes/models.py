@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import normalize_newlines
@@ -20,6 +21,9 @@ from simple_history.models import HistoricalRecords
 
 from codes.models import Code, NoteTopic, Payer, Source, confidence_field
 from codes.signals import lock_revision, retry_once
+from coding.engine import MACS
+from coding.engine import Payer as EnginePayer
+from coding.engine.vocabulary import choices
 
 
 class PayerNoteQuerySet(models.QuerySet):
@@ -59,20 +63,26 @@ class PayerNoteQuerySet(models.QuerySet):
             wanted_fingerprint = wanted.fingerprint([c.code for c in codes])
             if note is not None and note.loaded_fingerprint == wanted_fingerprint:
                 return "unchanged"
-            if note is None:
+            # One history record per version, with its codes: the row and the codes are
+            # written without history, then the note is saved once more to record them.
+            created = note is None
+            if created:
                 note = wanted
-                note.loaded_fingerprint = wanted_fingerprint
-                note.save()
-                note.codes.set(codes)
-                return "created"
-            for name, value in fields.items():
-                setattr(note, name, value)
-            note.status = PayerNote.Status.PUBLISHED
+            else:
+                for name, value in fields.items():
+                    setattr(note, name, value)
+                note.status = PayerNote.Status.PUBLISHED
+                note.version += 1
             note.loaded_fingerprint = wanted_fingerprint
-            note.version += 1
+            note.skip_history_when_saving = True
+            try:
+                if created:
+                    note.save()
+                note.codes.set(codes)
+            finally:
+                del note.skip_history_when_saving
             note.save()
-            note.codes.set(codes)
-            return "updated"
+            return "created" if created else "updated"
 
 
 @dataclass(frozen=True)
@@ -109,8 +119,28 @@ class EditConflict(Exception):  # noqa: N818 - reads as what happened
         )
 
 
+MEDICARE_SLUG = EnginePayer.MEDICARE.slug
+
+
+class MatrixColumn(models.TextChoices):
+    """The column of the payer matrix (/payers/matrix/) a note gives the figure of."""
+
+    SESSIONS_DIAGNOSTIC = "sessions_diagnostic", "Diagnostic sessions per 12 months"
+    SESSIONS_THERAPEUTIC = "sessions_therapeutic", "Therapeutic sessions per 12 months"
+    SESSIONS_RFA = "sessions_rfa", "RFA sessions per 12 months"
+    LEVELS = "levels", "Levels per session"
+    RELIEF = "relief", "Relief thresholds"
+    KX = "kx", "KX modifier"
+    BILATERAL_PROFESSIONAL = "bilateral_professional", "Bilateral format: professional claim"
+    BILATERAL_ASC = "bilateral_asc", "Bilateral format: ASC facility claim"
+    BILATERAL_OUTPATIENT = "bilateral_outpatient", "Bilateral format: hospital outpatient claim"
+    PRIOR_AUTHORIZATION = "prior_authorization", "Prior authorization"
+    POLICY = "policy", "Policy number, version and date"
+
+
 class PayerNote(models.Model):
     Topic = NoteTopic
+    MatrixColumn = MatrixColumn
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -124,6 +154,26 @@ class PayerNote(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="payer_notes")
     url = models.URLField("URL", max_length=500, blank=True)
     confidence = confidence_field()
+    # The payer matrix: the column this note gives a figure for, the figure as the cell shows
+    # it, and for a Medicare note the one MAC it is about (blank: every MAC).
+    matrix_column = models.CharField(
+        max_length=30,
+        choices=MatrixColumn.choices,
+        blank=True,
+        help_text="The payer matrix column this note gives a figure for; blank: none.",
+    )
+    figure = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What the matrix cell shows, e.g. “4 per spinal region per rolling 12 months”.",
+    )
+    mac = models.CharField(
+        "MAC",
+        max_length=20,
+        choices=choices(MACS),
+        blank=True,
+        help_text="Medicare only: the contractor this note is about; blank: every MAC.",
+    )
     effective_date = models.DateField(null=True, blank=True)
     last_reviewed = models.DateField()
     reviewer = models.ForeignKey(
@@ -144,6 +194,18 @@ class PayerNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payer}: {self.get_topic_display()} ({self.key})"
+
+    def clean(self) -> None:
+        """A matrix cell needs both its column and its figure; a MAC only on a Medicare note."""
+        errors = {}
+        if self.matrix_column and not self.figure.strip():
+            errors["figure"] = "Give the figure the matrix cell shows, or clear the column."
+        if self.figure.strip() and not self.matrix_column:
+            errors["matrix_column"] = "Choose the matrix column this figure belongs in."
+        if self.mac and self.payer_id is not None and self.payer.slug != MEDICARE_SLUG:
+            errors["mac"] = "A MAC applies to Medicare notes only."
+        if errors:
+            raise ValidationError(errors)
 
     REVIEW_INTERVAL_DAYS = 365
     # The group that edits payer notes in the back office (created by a migration).
@@ -291,6 +353,10 @@ class PayerNote(models.Model):
             "last_reviewed": self.last_reviewed.isoformat(),
             "status": self.status,
         }
+        # The matrix fields count only once set, so that a note loaded before they existed
+        # keeps its fingerprint (and is not taken for an editor's change).
+        matrix = {"matrix_column": self.matrix_column, "figure": self.figure, "mac": self.mac}
+        content.update({name: value for name, value in matrix.items() if value})
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 

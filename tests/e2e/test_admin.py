@@ -2,12 +2,14 @@
 the change on reloading it (the cached page is refreshed), with the Markdown rendered."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from notes.models import PayerNote
 from tests.e2e.conftest import make_user, sign_in
+from tests.e2e.test_accessibility import layout_and_accessibility_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -50,3 +52,28 @@ def test_it_keeps_an_editor_away_from_everything_but_payer_notes(page):
     expect(page.get_by_role("link", name="Add code")).to_have_count(0)
     response = page.goto("/admin/auth/user/")
     assert response.status == 403
+
+
+def test_the_editors_desk_has_the_overdue_panel_and_a_live_preview(page):
+    note = PayerNote.objects.order_by("key").first()
+    PayerNote.objects.filter(pk=note.pk).update(
+        last_reviewed=PayerNote.review_cutoff() - timedelta(days=40)
+    )
+    make_user("edith", groups=("Payer note editors",), staff=True)
+    sign_in(page, "edith")
+    panel = page.locator(".notes-desk")
+    expect(panel.get_by_role("heading", name="Overdue for review")).to_be_visible()
+    expect(panel).to_contain_text("more than 12 months ago")
+    assert layout_and_accessibility_problems(page) == []
+    panel.get_by_role("link", name=note.key).click()
+
+    page.evaluate("window.sameDocument = true")
+    text = page.locator("[name=text]")
+    text.fill("A **live** preview\n\n<script>window.injected = true</script>")
+    preview = page.locator("#note-preview")
+    expect(preview.locator("strong")).to_have_text("live")
+    expect(preview).not_to_contain_text("window.injected")
+    assert page.evaluate("window.sameDocument") is True
+    assert page.evaluate("window.injected") is None
+    expect(page.locator("input[type=date][name=last_reviewed]")).to_be_visible()
+    expect(page.locator(".timezonewarning")).to_have_count(0)

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 
-from quiz.models import Answer, Attempt, Mode, Question, Quiz, TrainingSession
+from quiz.models import Answer, Attempt, Certificate, Mode, Question, Quiz, TrainingSession
 from tests.notes.conftest import compare_url, history_url, open_note, revert_url, save
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,7 @@ def one_of_each(make_user):
         score=0,
         correct=False,
     )
+    Certificate.objects.create(attempt=attempt, name="Trina", exam=quiz.title, percent=90)
     assert session.pk
     return {model: model.objects.order_by("pk").first() for model in MODELS}
 
