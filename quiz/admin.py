@@ -6,7 +6,17 @@ from django.utils.html import format_html_join
 
 from codes.admin import BackOfficeAdmin
 from coding.engine import InvalidInput
-from quiz.models import Answer, Attempt, Option, Question, Quiz, QuizQuestion, Tag, TrainingSession
+from quiz.models import (
+    Answer,
+    Attempt,
+    Certificate,
+    Option,
+    Question,
+    Quiz,
+    QuizQuestion,
+    Tag,
+    TrainingSession,
+)
 
 
 class QuestionForm(forms.ModelForm):
@@ -30,6 +40,10 @@ class QuestionForm(forms.ModelForm):
             "guidance",
             "joints",
             "nerves",
+            "payer",
+            "mac",
+            "claim_type",
+            "bilateral",
             "payer_format",
             "intent",
             "codes",
@@ -97,6 +111,10 @@ class QuestionAdmin(BackOfficeAdmin):
                     "guidance",
                     "joints",
                     "nerves",
+                    "payer",
+                    "mac",
+                    "claim_type",
+                    "bilateral",
                     "payer_format",
                     "intent",
                     "computed_answer",
@@ -135,8 +153,8 @@ class QuizQuestionInline(admin.TabularInline):
 @admin.register(Quiz)
 class QuizAdmin(BackOfficeAdmin):
     inlines = [QuizQuestionInline]
-    list_display = ["title", "slug", "kind", "pass_mark", "time_limit", "sort_order"]
-    list_filter = ["kind"]
+    list_display = ["title", "slug", "kind", "pass_mark", "time_limit", "shuffle", "sort_order"]
+    list_filter = ["kind", "shuffle"]
     list_select_related = []  # no foreign keys in the list
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
@@ -166,12 +184,21 @@ class AnswerInline(admin.TabularInline):
 @admin.register(Attempt)
 class AttemptAdmin(BackOfficeAdmin):
     inlines = [AnswerInline]
-    list_display = ["pk", "quiz", "mode", "user", "display_name", "training_session", "started_at"]
-    list_filter = ["mode", "quiz"]
+    list_display = [
+        "pk",
+        "quiz",
+        "kind",
+        "mode",
+        "user",
+        "display_name",
+        "training_session",
+        "started_at",
+    ]
+    list_filter = ["kind", "mode", "quiz"]
     list_select_related = ["quiz", "user", "training_session__quiz"]
     search_fields = ["display_name", "user__username"]
     readonly_fields = ["question_ids", "started_at"]
-    raw_id_fields = ["user", "training_session"]
+    raw_id_fields = ["user", "training_session", "retry_of"]
 
 
 @admin.register(Answer)
@@ -182,6 +209,23 @@ class AnswerAdmin(BackOfficeAdmin):
     list_filter = ["correct", "late"]
     list_select_related = ["attempt__quiz", "question"]
     search_fields = ["question__key", "response", "attempt__display_name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(BackOfficeAdmin):
+    """Issued certificates are a record: readable, never edited (delete one to withdraw it)."""
+
+    list_display = ["name", "exam", "percent", "issued_at", "code"]
+    list_filter = ["exam"]
+    list_select_related = []  # the list shows the certificate's own columns
+    search_fields = ["name", "exam", "code"]
+    readonly_fields = ["code", "attempt", "name", "exam", "percent", "issued_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

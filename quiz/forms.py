@@ -1,5 +1,6 @@
 """Forms: every value a trainee or trainer sends goes through one of these."""
 
+import random
 import re
 import secrets
 
@@ -28,10 +29,13 @@ class StartForm(forms.Form):
     # (Attempt.start_once). Optional, so a page loaded before keys existed still works.
     key = forms.SlugField(max_length=32, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, quiz: Quiz | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("key", secrets.token_urlsafe(16))
+            # A mixed exam is there to be sat as an exam: it starts in exam mode.
+            if quiz is not None and quiz.kind == Quiz.Kind.EXAM:
+                self.initial.setdefault("mode", Mode.EXAM)
 
 
 class AnswerForm(forms.Form):
@@ -41,11 +45,13 @@ class AnswerForm(forms.Form):
     an id that is not one of this question's options is refused.
     """
 
-    def __init__(self, question: Question, *args, **kwargs):
+    def __init__(self, question: Question, *args, seed: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.question = question
         self.response: AnswerInput | None = None
         options = [(str(o.pk), o.text) for o in question.options.all()]
+        if seed:  # the attempt's own order of the options, the same on every visit
+            random.Random(f"{seed}:{question.pk}").shuffle(options)
         if question.kind == Question.Kind.SINGLE:
             self.fields["option"] = forms.ChoiceField(
                 choices=options,
@@ -193,3 +199,29 @@ class SessionStatusForm(forms.Form):
             (TrainingSession.Status.CLOSED, "Close"),
         ]
     )
+
+
+class SessionRevealForm(forms.Form):
+    """The projector's "reveal the answer" for one question of the session."""
+
+    number = forms.IntegerField(min_value=1, max_value=1000)
+
+
+class ProjectorForm(forms.Form):
+    """Which question the projector shows (1-based, in the session's order)."""
+
+    q = forms.IntegerField(min_value=1, max_value=1000, required=False)
+
+
+class CertificateForm(forms.Form):
+    name = forms.CharField(
+        label="Name on the certificate",
+        max_length=80,
+        error_messages={"required": "Enter the name to print on the certificate."},
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Enter the name to print on the certificate.")
+        return name

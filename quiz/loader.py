@@ -37,7 +37,14 @@ from codes.records import (
     validate_slug,
 )
 from coding.claims import ClaimError, parse_claim
-from coding.engine import InvalidInput
+from coding.engine import (
+    InvalidInput,
+    Kind,
+    check_session,
+    read_coverage,
+    read_history,
+    read_session,
+)
 from coding.scoring import score_claim
 from quiz.models import Option, Question, Quiz, QuizQuestion, Tag, validate_quiz_slug
 
@@ -57,7 +64,11 @@ class ClaimForm(RecordForm):
     guidance = Choice()
     joints = Text(required=False)
     nerves = Text(required=False)
-    payer_format = Choice()
+    payer_format = Choice(required=False)
+    payer = Choice(required=False)
+    mac = Choice(required=False)
+    claim_type = Choice(required=False)
+    bilateral = Choice(required=False)
     intent = Choice(required=False)
 
     def clean(self):
@@ -153,8 +164,10 @@ class QuestionForm(RecordForm):
     # A claim question: its scenario for the engine, and its answer written by hand.
     claim = Table(required=False, stored=False)
     expected = Text(required=False, stored=False)
-    # A choice question: its options.
+    # A choice question: its options. A patient-history question also has `history`: the
+    # case the history check decides; the loader checks its right option against the engine.
     options = Tables(required=False, stored=False)
+    history = Table(required=False, stored=False)
 
     def clean(self):
         row = super().clean()
@@ -230,6 +243,59 @@ class QuestionForm(RecordForm):
             )
         if row["kind"] == Question.Kind.MULTIPLE and right < 1:
             raise ValidationError("a multiple-choice question needs at least one right option")
+        if row["history"]:
+            self.check_history(row)
+
+    def check_history(self, row: dict) -> None:
+        """The right option of a patient-history question is what the history check answers."""
+        if row["kind"] != Question.Kind.SINGLE:
+            raise ValidationError("a patient-history question is a single-choice question")
+        engine = history_answer(row["history"])
+        right = next(option["text"] for option in row["options"] if option["correct"])
+        if right != engine:
+            self.add_error(
+                "history",
+                ValidationError(
+                    "%(field)s: the right option is %(right)r, but the history check answers "
+                    "%(engine)r",
+                    params={"right": right, "engine": engine},
+                ),
+            )
+
+
+# How a patient-history question's options name the history check's verdicts.
+VERDICT_TEXT = {
+    "covered": "Covered",
+    "not-covered": "Not covered",
+    "needs-documentation": "Needs documentation",
+}
+HISTORY_ASKS = ("kind", "verdict", "earliest_date")
+
+
+def history_answer(case: dict) -> str:
+    """What the history check answers to a question's `history` table: the kind's label, the
+    verdict's text or the earliest date (ISO), as its options write them."""
+    ask = case.get("ask")
+    if ask not in HISTORY_ASKS:
+        raise ValidationError(
+            "history: 'ask' must be one of %(asks)s", params={"asks": ", ".join(HISTORY_ASKS)}
+        )
+    try:
+        session = read_session(case.get("session"))
+        earlier = read_history(case.get("earlier", []), session, today=session.date)
+        coverage = read_coverage(payer=case.get("payer"), mac=case.get("mac"))
+        check = check_session(session, earlier, coverage)
+    except InvalidInput as error:
+        raise ValidationError(
+            "history: the history check cannot read it: %(error)s", params={"error": str(error)}
+        ) from None
+    if ask == "kind":
+        return Kind(check.kind).label
+    if ask == "verdict":
+        return VERDICT_TEXT[check.verdict]
+    return (
+        check.earliest_date.isoformat() if check.earliest_date else "No date: waiting cannot fix it"
+    )
 
 
 class QuizForm(RecordForm):

@@ -8,10 +8,13 @@ participants and sessions are addressed by random UUIDs and checked for ownershi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import operator
+import random
 import secrets
 import uuid
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache, reduce
@@ -21,6 +24,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,15 +33,21 @@ from codes import signals as content_signals
 from codes.models import Code, Misconception, Rule, Source
 from coding import scoring
 from coding.engine import (
+    BILATERALS,
+    CLAIM_TYPES,
     FORMATS,
     GUIDANCES,
     INTENTS,
+    MACS,
+    PAYERS,
     PROCEDURES,
     InvalidInput,
     choices,
     code_claim,
     parse_entries,
+    read_coverage,
 )
+from quiz import misconceptions
 
 TRAINERS_GROUP = "Trainers"
 
@@ -121,17 +132,24 @@ class Mode(models.TextChoices):
 
 
 @lru_cache(maxsize=1024)
-def code_scenario(procedure, guidance, joints, nerves, payer_format, intent):
+def code_scenario(procedure, guidance, joints, nerves, coverage, intent):
     """The engine's Result for a claim question's scenario, computed once per scenario in each
     process: the engine is pure and its Result frozen, so every question, page and mark with the
-    same scenario can share it."""
+    same scenario can share it. ``coverage``: (payer, mac, claim_type, bilateral, format)."""
     kind = "joints" if joints.strip() else "nerves"
     entries = parse_entries(joints if kind == "joints" else nerves, kind)
+    payer, mac, claim_type, bilateral, payer_format = coverage
     return code_claim(
         procedure=procedure,
         guidance=guidance,
-        payer_format=payer_format,
         intent=intent or None,
+        coverage=read_coverage(
+            payer=payer,
+            mac=mac,
+            claim_type=claim_type,
+            bilateral=bilateral,
+            format=payer_format,
+        ),
         **{kind: entries},
     )
 
@@ -179,7 +197,12 @@ class Question(models.Model):
         max_length=10,
         choices=choices(FORMATS),
         blank=True,
+        help_text="The old way to give the bilateral format; payer and bilateral replace it.",
     )
+    payer = models.CharField(max_length=10, choices=choices(PAYERS), blank=True)
+    mac = models.CharField("MAC", max_length=12, choices=choices(MACS), blank=True)
+    claim_type = models.CharField(max_length=12, choices=choices(CLAIM_TYPES), blank=True)
+    bilateral = models.CharField(max_length=4, choices=choices(BILATERALS), blank=True)
     intent = models.CharField(max_length=12, choices=choices(INTENTS), blank=True)
 
     objects = QuestionQuerySet.as_manager()
@@ -218,10 +241,21 @@ class Question(models.Model):
     def is_claim(self) -> bool:
         return self.kind == self.Kind.CLAIM
 
+    def coverage(self):
+        """The payer side of the scenario, as the engine reads it."""
+        return read_coverage(
+            payer=self.payer,
+            mac=self.mac,
+            claim_type=self.claim_type,
+            bilateral=self.bilateral,
+            format=self.payer_format,
+        )
+
     def claim_result(self):
         """The engine's Result for this scenario (raises InvalidInput if it cannot be coded)."""
+        coverage = (self.payer, self.mac, self.claim_type, self.bilateral, self.payer_format)
         return code_scenario(
-            self.procedure, self.guidance, self.joints, self.nerves, self.payer_format, self.intent
+            self.procedure, self.guidance, self.joints, self.nerves, coverage, self.intent
         )
 
     @cached_property
@@ -243,7 +277,7 @@ class Question(models.Model):
             return
         if bool(self.joints.strip()) == bool(self.nerves.strip()):
             raise ValidationError("A claim-entry question names either joints or nerves.")
-        missing = [f for f in ("procedure", "guidance", "payer_format") if not getattr(self, f)]
+        missing = [f for f in ("procedure", "guidance") if not getattr(self, f)]
         if missing:
             raise ValidationError(f"A claim-entry question needs: {', '.join(missing)}.")
         try:
@@ -259,7 +293,10 @@ class Question(models.Model):
         """Score a validated response (see coding/scoring.py for the rules)."""
         if self.is_claim:
             mark = scoring.score_claim(self.expected_lines, response.lines)
-            tags = list(self.tags) if mark.score < 1 else []
+            # Only the misconceptions this answer shows (none for a right one).
+            tags = (
+                misconceptions.shown(self.expected_lines, response.lines) if mark.score < 1 else []
+            )
             return Marked(
                 score=mark.score,
                 response=", ".join(line.text() for line in response.lines),
@@ -276,9 +313,13 @@ class Question(models.Model):
             score = scoring.score_multiple({o.pk for o in chosen}, correct)
         tags: list[str] = []
         if score < 1:
-            # The misconceptions of the wrong options chosen, else those the question tests.
-            wrong = [o.tag for o in chosen if not o.correct and o.tag]
-            tags = list(dict.fromkeys(wrong)) or list(self.tags)
+            # The misconceptions of the wrong options chosen; a wrong option that names none
+            # shows none. Only a right option left out, with nothing wrong chosen, shows what
+            # the question tests.
+            wrong = [o for o in chosen if not o.correct]
+            tags = list(dict.fromkeys(o.tag for o in wrong if o.tag))
+            if not wrong:
+                tags = list(self.tags)
         return Marked(
             score=score,
             response="; ".join(o.text for o in chosen),
@@ -316,7 +357,7 @@ class QuizQuerySet(models.QuerySet):
         )
 
 
-RESERVED_SLUGS = {"join", "sessions", "attempts"}
+RESERVED_SLUGS = {"join", "sessions", "attempts", "progress", "drill", "certificates"}
 
 
 def validate_quiz_slug(value: str) -> None:
@@ -345,6 +386,11 @@ class Quiz(models.Model):
         help_text="Minutes; empty for no limit. Enforced on the server.",
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
+    shuffle = models.BooleanField(
+        default=True,
+        help_text="Shuffle the questions and their options for each attempt (the same order "
+        "for everyone in one training session).",
+    )
     questions = models.ManyToManyField(Question, through="QuizQuestion", related_name="quizzes")
 
     objects = QuizQuerySet.as_manager()
@@ -389,10 +435,6 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
-# A report kept in the cache is stale once its key changes; this only bounds its life.
-REPORT_SECONDS = 60 * 10
-
-
 class TrainingSessionQuerySet(models.QuerySet):
     def joinable(self, code: str):
         return self.filter(code=code, status=TrainingSession.Status.OPEN)
@@ -422,6 +464,8 @@ class TrainingSession(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The questions whose answer the trainer has revealed on the projector, by id.
+    revealed = models.JSONField(default=list, blank=True, editable=False)
 
     objects = TrainingSessionQuerySet.as_manager()
 
@@ -483,6 +527,31 @@ class TrainingSession(models.Model):
     def answers(self):
         return Answer.objects.filter(attempt__training_session=self)
 
+    @property
+    def name(self) -> str:
+        """What trainees and the projector call the session."""
+        return self.title or self.quiz.title
+
+    def question_order(self) -> list[int]:
+        """The questions in the order every trainee of the session gets them."""
+        return shuffled(self.quiz.question_ids(), str(self.pk), self.quiz.shuffle)
+
+    def reveal(self, question_id: int) -> None:
+        """Show a question's answer and rationale on the projector (once; one UPDATE)."""
+        if question_id not in self.revealed:
+            self.revealed = [*self.revealed, question_id]
+            TrainingSession.objects.filter(pk=self.pk).update(revealed=self.revealed)
+
+    def distribution(self, question: Question) -> Distribution:
+        """How the session answered one question: one query, a row per trainee at most."""
+        rows = list(
+            self.answers()
+            .filter(question=question)
+            .order_by()
+            .values_list("choices", "response", "correct", "late")
+        )
+        return Distribution.of(question, rows)
+
     def join(self, *, user, owner_token: str, display_name: str) -> Attempt:
         """This user's or browser's attempt in the session, started by the first call.
 
@@ -512,20 +581,23 @@ class TrainingSession(models.Model):
             return attempt
 
     def report(self) -> SessionReport:
-        """The dashboard's figures, kept in the cache until someone joins or answers.
+        """The dashboard's figures, read from the running tallies the answers keep (four
+        queries, SessionReport.build), never from the answers themselves."""
+        return SessionReport.build(self)
 
-        One query tells whether anything changed (the number of participants, the number of
-        answers and the newest one's id, read from the indexes); when nothing did, that is all
-        a poll costs, else six more (SessionReport.build). Answers are never changed once
-        stored, so the key sees every change a trainee makes.
-        """
-        marker = self.attempts.order_by().aggregate(
-            joined=models.Count("id", distinct=True),
-            answered=models.Count("answers"),
-            newest=models.Max("answers__id"),
-        )
-        key = f"quiz:report:{self.pk}:{marker['joined']}:{marker['answered']}:{marker['newest']}"
-        return cache.get_or_set(key, lambda: SessionReport.build(self), REPORT_SECONDS)
+
+class AttemptKind(models.TextChoices):
+    QUIZ = "quiz", "The quiz"
+    RETRY = "retry", "Retry of the questions missed"
+    DRILL = "drill", "Drill of weak spots"
+
+
+def shuffled(ids: list[int], seed: str, shuffle: bool = True) -> list[int]:
+    """`ids` in an order fixed by `seed`: the same seed always gives the same order."""
+    ids = list(ids)
+    if shuffle:
+        random.Random(seed).shuffle(ids)
+    return ids
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -578,6 +650,15 @@ class Attempt(models.Model):
     # The random key of the start form this attempt came from: the same form sent twice (a
     # double click) starts one attempt.
     start_key = models.CharField(max_length=32, blank=True, editable=False)
+    kind = models.CharField(max_length=10, choices=AttemptKind.choices, default=AttemptKind.QUIZ)
+    retry_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retries",
+        help_text="The attempt whose missed questions this one retries.",
+    )
 
     objects = AttemptQuerySet.as_manager()
 
@@ -619,16 +700,80 @@ class Attempt(models.Model):
         return reverse("quiz:question", args=[self.pk, number])
 
     @classmethod
-    def start(cls, quiz: Quiz, *, mode: str, user=None, owner_token: str = "", **extra):
+    def start(
+        cls,
+        quiz: Quiz,
+        *,
+        mode: str,
+        user=None,
+        owner_token: str = "",
+        question_ids: list[int] | None = None,
+        **extra,
+    ):
+        """A new attempt. Its questions come shuffled (unless the quiz says not to): in the
+        session's order in a training session, so everyone sees the same, else in an order of
+        its own, seeded by its id so it never changes."""
+        pk = uuid.uuid4()
+        session = extra.get("training_session")
+        if question_ids is None:
+            seed = str(session.pk) if session is not None else str(pk)
+            question_ids = shuffled(quiz.question_ids(), seed, quiz.shuffle)
         return cls.objects.create(
+            id=pk,
             quiz=quiz,
             mode=mode,
             user=user if user is not None and user.is_authenticated else None,
             owner_token="" if user is not None and user.is_authenticated else owner_token,
-            question_ids=quiz.question_ids(),
+            question_ids=question_ids,
             pass_mark=quiz.pass_mark,
             time_limit=quiz.time_limit,
             **extra,
+        )
+
+    @property
+    def shuffle_seed(self) -> str:
+        """Seeds the order of each question's options: the session's id in a training session
+        (the same for everyone), else the attempt's; '' for a quiz that is not shuffled."""
+        if not self.quiz.shuffle:
+            return ""
+        return str(self.training_session_id or self.pk)
+
+    @property
+    def title(self) -> str:
+        if self.kind == AttemptKind.RETRY:
+            return f"{self.quiz.title}: the questions you missed"
+        if self.kind == AttemptKind.DRILL:
+            return "Drill: your weak spots"
+        return self.quiz.title
+
+    def missed_ids(self) -> list[int]:
+        """The questions not answered fully right (or not answered), in this attempt's order:
+        one query."""
+        right = set(self.answers.filter(correct=True).values_list("question_id", flat=True))
+        return [pk for pk in self.question_ids if pk not in right]
+
+    def retry_missed(self, *, user, owner_token: str) -> Attempt | None:
+        """A new practice attempt of the questions missed here (None when none were)."""
+        missed = self.missed_ids()
+        if not missed:
+            return None
+        return Attempt.start(
+            self.quiz,
+            mode=Mode.PRACTICE,
+            user=user,
+            owner_token=owner_token,
+            question_ids=shuffled(missed, f"retry:{self.pk}", self.quiz.shuffle),
+            kind=AttemptKind.RETRY,
+            retry_of=self,
+        )
+
+    @property
+    def earns_certificate(self) -> bool:
+        """Only a whole exam, taken as an exam, can earn a certificate."""
+        return (
+            self.kind == AttemptKind.QUIZ
+            and self.mode == Mode.EXAM
+            and self.quiz.kind == Quiz.Kind.EXAM
         )
 
     @classmethod
@@ -702,6 +847,8 @@ class Attempt(models.Model):
         row (INSERT ... ON CONFLICT DO NOTHING), so a second submission, even one sent at the
         same moment, stores nothing and gets the first answer back. The random `submission`
         tells whose insert won. An answer after the deadline is stored as late with no score.
+        In a training session, the answer that won adds itself to the dashboard's tallies in
+        the same transaction (tally_answer); one that stored nothing counts nowhere.
         """
         now = timezone.now()
         marked = question.mark(response)
@@ -720,9 +867,14 @@ class Attempt(models.Model):
             tags=[] if late else marked.tags,
             answered_at=now,
         )
-        Answer.objects.bulk_create([mine], ignore_conflicts=True)
-        stored = Answer.objects.get(attempt=self, question=question)
-        return stored, stored.submission == mine.submission
+        # In a training session the answer and the dashboard's tallies are stored together.
+        with transaction.atomic() if self.training_session_id else nullcontext():
+            Answer.objects.bulk_create([mine], ignore_conflicts=True)
+            stored = Answer.objects.get(attempt=self, question=question)
+            created = stored.submission == mine.submission
+            if created and self.training_session_id:
+                tally_answer(stored, self.training_session_id)
+        return stored, created
 
     def summary(self, answers) -> AttemptSummary:
         return AttemptSummary.of(self, answers)
@@ -774,6 +926,22 @@ class Answer(models.Model):
 
     def line_marks(self) -> list[scoring.LineMark]:
         return [scoring.LineMark.from_dict(row) for row in self.lines]
+
+    def explanations(self) -> tuple[scoring.LineExplanation, ...]:
+        """The auditor's word on each wrong line of a typed claim (none when it is right)."""
+        question = self.question
+        if not question.is_claim or self.correct or question.engine_result is None:
+            return ()
+        scenario = {
+            "procedure": question.procedure,
+            "guidance": question.guidance,
+            **({"joints": question.joints} if question.joints.strip() else {}),
+            **({"nerves": question.nerves} if question.nerves.strip() else {}),
+            **({"intent": question.intent} if question.intent else {}),
+        }
+        return scoring.explain(
+            self.response, question.expected_lines, question.coverage(), scenario
+        )
 
     def tag_links(self) -> list[dict]:
         return tag_links(self.tags)
@@ -847,11 +1015,270 @@ class ParticipantRow:
 WRONG_ANSWERS_SHOWN = 3
 
 
+# The dashboard's running tallies ------------------------------------------------------------
+#
+# Every answer given in a training session adds itself to a few tallies in the transaction that
+# stores it (Attempt.answer): its participant's, its question's, its wrong answer's and its
+# misconceptions'. A poll reads the tallies, never the answers, so it costs the same at 100
+# answers as at 10,000. Migration 0005 filled them in from the answers stored before.
+
+
+class ParticipantTally(models.Model):
+    """A participant's answers so far: how many, their points, how many right and late."""
+
+    attempt = models.OneToOneField(
+        Attempt, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    answered = models.PositiveIntegerField(default=0)
+    points = models.FloatField(default=0.0)
+    correct = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.answered} answered"
+
+
+class QuestionTally(models.Model):
+    """A question's answers in a session: how many, how many right and partly right (some
+    credit, in time), and its commonest wrong answers, kept ranked as they come in."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="question_tallies"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    answered = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    partial = models.PositiveIntegerField(default=0)
+    # [[response, count], ...]: the WRONG_ANSWERS_SHOWN commonest, most given first, ties in
+    # the order of their text.
+    wrong_answers = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "question"], name="one_tally_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.question_id}: {self.answered} answered"
+
+
+class WrongAnswerTally(models.Model):
+    """How often a wrong (or partly right) answer was given to a question in a session, in
+    time. `digest` (its text's SHA-256) keys it: an index on the text itself could outgrow
+    PostgreSQL's limit for an index entry."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="wrong_answer_tallies"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    response = models.TextField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "question", "digest"], name="one_tally_per_wrong_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} #{self.question_id}: {self.response[:40]} ({self.count})"
+
+
+class TagTally(models.Model):
+    """How many answers in a session revealed a misconception, and the first position in the
+    quiz where one did (it breaks ties on the dashboard)."""
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="tag_tallies"
+    )
+    tag = models.CharField(max_length=30)
+    count = models.PositiveIntegerField(default=0)
+    first_position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "tag"], name="one_tally_per_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.tag}: {self.count}"
+
+
+def add_up(
+    model: type[models.Model],
+    rows: list[dict],
+    *,
+    keys: tuple[str, ...],
+    add: tuple[str, ...] = (),
+    least: tuple[str, ...] = (),
+    returning: tuple[str, ...] = (),
+) -> list[tuple]:
+    """Insert `rows`, or, where a row with the same `keys` exists, add their `add` fields to
+    it and keep the least of their `least` fields; other fields are written by the insert
+    only. One statement, `INSERT ... ON CONFLICT (keys) DO UPDATE`, written alike for
+    PostgreSQL and SQLite (the ORM's upsert overwrites a field where this adds to it). It
+    locks the rows in the order given: callers sort them. Returns the `returning` columns of
+    each row as written."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    fields = [meta.get_field(name) for name in rows[0]]
+    names = {field.name: quote(field.column) for field in fields}
+    updates = [f"{names[n]} = {table}.{names[n]} + excluded.{names[n]}" for n in add]
+    updates += [
+        f"{names[n]} = CASE WHEN excluded.{names[n]} < {table}.{names[n]} "
+        f"THEN excluded.{names[n]} ELSE {table}.{names[n]} END"
+        for n in least
+    ]
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    # Table and column names come from the models; every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(names.values())}) "  # noqa: S608
+        f"VALUES {', '.join([row_sql] * len(rows))} "
+        f"ON CONFLICT ({', '.join(names[n] for n in keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(meta.get_field(n).column) for n in returning)
+    params = [
+        field.get_db_prep_save(row[field.name], connection) for row in rows for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
+
+
+def ranked_wrong_answers(top: list, response: str, count: int) -> list[list]:
+    """The commonest wrong answers once `response` has been given `count` times, from the
+    list before. Counts only grow, one at a time, so no answer outside the list can overtake
+    one in it: the new list is the best of the old one and `response`."""
+    counts = dict(top)
+    counts[response] = count
+    best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [[text, n] for text, n in best[:WRONG_ANSWERS_SHOWN]]
+
+
+def tally_answer(answer: Answer, session_id) -> None:
+    """Count a newly stored answer in its training session's tallies; call it in the
+    transaction that stored the answer, so both stand or neither does.
+
+    Rows are locked in one order by every caller: the participant's, the question's, the
+    wrong answer's, then the misconceptions' by name, so two answers never wait on each other
+    in a circle. Queries: the participant (1) and the question (1); a wrong answer adds its
+    count (1) and, when the commonest list changes, the list (1); misconceptions (1).
+    """
+    late = answer.late
+    add_up(
+        ParticipantTally,
+        [
+            {
+                "attempt": answer.attempt_id,
+                "answered": 1,
+                "points": answer.score,
+                "correct": int(answer.correct),
+                "late": int(late),
+            }
+        ],
+        keys=("attempt",),
+        add=("answered", "points", "correct", "late"),
+    )
+    wrong = not answer.correct and not late
+    question = {"session": session_id, "question": answer.question_id}
+    [(top,)] = add_up(
+        QuestionTally,
+        [
+            {
+                **question,
+                "answered": 1,
+                "correct": int(answer.correct),
+                "partial": int(wrong and answer.score > 0),
+                "wrong_answers": [],
+            }
+        ],
+        keys=("session", "question"),
+        add=("answered", "correct", "partial"),
+        returning=("wrong_answers",),
+    )
+    if wrong:
+        top = json.loads(top) if isinstance(top, str) else top
+        [(count,)] = add_up(
+            WrongAnswerTally,
+            [
+                {
+                    **question,
+                    "digest": hashlib.sha256(answer.response.encode()).hexdigest(),
+                    "response": answer.response,
+                    "count": 1,
+                }
+            ],
+            keys=("session", "question", "digest"),
+            add=("count",),
+            returning=("count",),
+        )
+        ranked = ranked_wrong_answers(top, answer.response, count)
+        if ranked != top:
+            QuestionTally.objects.filter(**question).update(wrong_answers=ranked)
+    if answer.tags:
+        add_up(
+            TagTally,
+            [
+                {"session": session_id, "tag": tag, "count": 1, "first_position": answer.position}
+                for tag in sorted(set(answer.tags))
+            ],
+            keys=("session", "tag"),
+            add=("count",),
+            least=("first_position",),
+        )
+
+
+@receiver(post_delete, sender=Answer, dispatch_uid="quiz.untally_answer")
+def untally_answer(sender, instance: Answer, **kwargs) -> None:
+    """Take a deleted answer out of its session's tallies (a back-office deletion of the
+    answer, its attempt or its user), in the deleting transaction, locking rows in the order
+    tally_answer does. The commonest wrong answers are ranked again from the question's
+    wrong-answer tallies; a misconception's first position stays (it only breaks ties).
+    Queries: the attempt's session (1); in a session, four to six updates."""
+    session_id = (
+        Attempt.objects.filter(pk=instance.attempt_id)
+        .values_list("training_session_id", flat=True)
+        .first()
+    )
+    if session_id is None:
+        return
+    late = instance.late
+    ParticipantTally.objects.filter(attempt=instance.attempt_id).update(
+        answered=models.F("answered") - 1,
+        points=models.F("points") - instance.score,
+        correct=models.F("correct") - int(instance.correct),
+        late=models.F("late") - int(late),
+    )
+    wrong = not instance.correct and not late
+    question = {"session": session_id, "question": instance.question_id}
+    QuestionTally.objects.filter(**question).update(
+        answered=models.F("answered") - 1,
+        correct=models.F("correct") - int(instance.correct),
+        partial=models.F("partial") - int(wrong and instance.score > 0),
+    )
+    if wrong:
+        digest = hashlib.sha256(instance.response.encode()).hexdigest()
+        WrongAnswerTally.objects.filter(**question, digest=digest).update(
+            count=models.F("count") - 1
+        )
+        counts = WrongAnswerTally.objects.filter(**question, count__gt=0)
+        top = sorted(counts.values_list("response", "count"), key=lambda row: (-row[1], row[0]))
+        QuestionTally.objects.filter(**question).update(
+            wrong_answers=[[text, n] for text, n in top[:WRONG_ANSWERS_SHOWN]]
+        )
+    if instance.tags:
+        for tag in sorted(set(instance.tags)):
+            TagTally.objects.filter(session=session_id, tag=tag).update(count=models.F("count") - 1)
+        TagTally.objects.filter(session=session_id, count=0).delete()
+
+
 @dataclass(frozen=True)
 class SessionReport:
-    """The trainer's dashboard figures, counted by the database: six queries, each returning
-    rows bounded by the trainees, the questions or the misconceptions, never by the answers, so
-    a poll costs about the same at 100 answers as at 10,000."""
+    """The trainer's dashboard figures, read from the session's tallies in four queries whose
+    rows are bounded by the trainees, the questions and the misconceptions: no query reads
+    the answers, so a poll costs about the same at 100 answers as at 10,000."""
 
     participants: list[ParticipantRow]
     questions: list[QuestionStats]
@@ -859,91 +1286,194 @@ class SessionReport:
 
     @classmethod
     def build(cls, session: TrainingSession) -> SessionReport:
-        answers = session.answers().order_by()
-        # Query 1: the attempts. Query 2: each one's counts and points, grouped by its id
-        # alone (grouping the attempts themselves would group by every column of theirs).
-        attempts = list(session.attempts.order_by("started_at"))
-        tallies = {
-            row["attempt_id"]: row
-            for row in answers.values("attempt_id").annotate(
-                n_answered=models.Count("id"),
-                n_points=models.Sum("score"),
-                n_correct=models.Count("id", filter=models.Q(correct=True)),
-                n_late=models.Count("id", filter=models.Q(late=True)),
-            )
-        }
-        nothing = {"n_answered": 0, "n_points": 0.0, "n_correct": 0, "n_late": 0}
+        # Query 1: the participants with their tallies (one who has not answered has none).
         participants = []
-        for attempt in attempts:
-            tally = tallies.get(attempt.pk, nothing)
+        for attempt in session.attempts.select_related("tally").order_by("started_at"):
+            tally = getattr(attempt, "tally", None) or ParticipantTally()
             summary = AttemptSummary(
-                answered=tally["n_answered"],
+                answered=tally.answered,
                 total=attempt.total,
-                points=tally["n_points"],
-                correct=tally["n_correct"],
-                late=tally["n_late"],
+                points=tally.points,
+                correct=tally.correct,
+                late=tally.late,
                 pass_mark=attempt.pass_mark,
             )
             participants.append(ParticipantRow(attempt, summary))
-        # Query 3: per question, answered, right and partly right.
-        counts = {
-            row["question_id"]: row
-            for row in answers.values("question_id").annotate(
-                n_answered=models.Count("id"),
-                n_correct=models.Count("id", filter=models.Q(correct=True)),
-                n_partial=models.Count(
-                    "id", filter=models.Q(late=False, score__gt=0, correct=False)
-                ),
-            )
-        }
-        # Query 4: per question, its commonest wrong answers, ranked in the database.
-        wrong: dict[int, list[tuple[str, int]]] = {}
-        grouped = (
-            answers.filter(correct=False, late=False)
-            .values("question_id", "response")
-            .annotate(n=models.Count("id"))
-        )
-        sql, params = grouped.query.sql_with_params()
-        with connection.cursor() as cursor:
-            # Ranked over the grouped rows (a window over an aggregate in one GROUP BY is not
-            # something the ORM writes), so only the top few per question leave the database.
-            ranking = (
-                "SELECT question_id, response, n FROM (SELECT question_id, response, n, "
-                "ROW_NUMBER() OVER (PARTITION BY question_id ORDER BY n DESC, response) AS r "
-                "FROM ({}) grouped) ranked WHERE r <= %s ORDER BY question_id, r"
-            )
-            # The inner SQL is the ORM's, its values bound as parameters with ours.
-            cursor.execute(ranking.format(sql), [*params, WRONG_ANSWERS_SHOWN])
-            for question_id, response, n in cursor.fetchall():
-                wrong.setdefault(question_id, []).append((response, n))
-        # Query 5: the quiz's questions, in order.
+        # Query 2: per question, answered, right, partly right and the commonest wrong answers.
+        counts = {tally.question_id: tally for tally in session.question_tallies.all()}
+        # Query 3: the quiz's questions, in order.
         links = session.quiz.quiz_questions.select_related("question").order_by("position", "id")
+        nothing = QuestionTally()
         questions = [
             QuestionStats(
                 number=number,
                 question=link.question,
-                answered=counts.get(link.question_id, {}).get("n_answered", 0),
-                correct=counts.get(link.question_id, {}).get("n_correct", 0),
-                partial=counts.get(link.question_id, {}).get("n_partial", 0),
-                wrong_answers=wrong.get(link.question_id, []),
+                answered=counts.get(link.question_id, nothing).answered,
+                correct=counts.get(link.question_id, nothing).correct,
+                partial=counts.get(link.question_id, nothing).partial,
+                wrong_answers=[
+                    (text, n) for text, n in counts.get(link.question_id, nothing).wrong_answers
+                ],
             )
             for number, link in enumerate(links, start=1)
         ]
-        # Query 6: the answers counted by their list of misconceptions (a few lists per
-        # question), then by misconception; ties go to the one missed earliest in the quiz.
-        tallies: dict[str, list[int]] = {}
-        grouped = (
-            answers.exclude(tags=[])
-            .values("tags")
-            .annotate(n=models.Count("id"), first=models.Min("position"))
+        # Query 4: the misconceptions, most missed first; ties go to the one missed earliest
+        # in the quiz.
+        missed = session.tag_tallies.order_by("-count", "first_position", "tag")
+        tallies = {tally.tag: tally.count for tally in missed}
+        links = tag_links(list(tallies))
+        return cls(
+            participants, questions, [{**link, "count": tallies[link["tag"]]} for link in links]
         )
-        for row in grouped:
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the projector's chart: an answer and how many gave it."""
+
+    label: str
+    count: int
+    correct: bool
+
+
+# How many distinct claims the projector charts before it counts the rest as "other".
+CLAIMS_CHARTED = 5
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A question's answers in one session, as the projector charts them."""
+
+    answered: int
+    bars: list[Bar]
+
+    @classmethod
+    def of(cls, question: Question, rows: list[tuple]) -> Distribution:
+        """From (choices, response, correct, late) rows; late answers count as given."""
+        if question.is_claim:
+            counts: dict[str, list] = {}
+            for _, response, correct, _ in rows:
+                counts.setdefault(response, [0, correct])[0] += 1
+            ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+            bars = [Bar(text, n, right) for text, (n, right) in ranked[:CLAIMS_CHARTED]]
+            rest = sum(n for _, (n, _) in ranked[CLAIMS_CHARTED:])
+            if rest:
+                bars.append(Bar("Other claims", rest, False))
+            return cls(len(rows), bars)
+        chosen: dict[int, int] = {}
+        for picked, *_ in rows:
+            for pk in picked:
+                chosen[pk] = chosen.get(pk, 0) + 1
+        bars = [Bar(o.text, chosen.get(o.pk, 0), o.correct) for o in question.options.all()]
+        return cls(len(rows), bars)
+
+
+def certificate_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Certificate(models.Model):
+    """A passed exam, on paper: anyone with its link can check it is genuine."""
+
+    code = models.CharField(max_length=24, unique=True, default=certificate_code, editable=False)
+    attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="certificate")
+    name = models.CharField(max_length=80, help_text="The name printed on the certificate.")
+    exam = models.CharField(max_length=120)
+    percent = models.PositiveSmallIntegerField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.exam} ({self.percent}%)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quiz:certificate", args=[self.code])
+
+    @classmethod
+    def issue(cls, attempt: Attempt, summary: AttemptSummary, name: str) -> Certificate:
+        """The attempt's certificate, made once (a second call returns the first)."""
+        certificate, _ = cls.objects.get_or_create(
+            attempt=attempt,
+            defaults={"name": name, "exam": attempt.quiz.title, "percent": summary.percent},
+        )
+        return certificate
+
+
+@dataclass(frozen=True)
+class TagProgress:
+    """One misconception over time: per month, the answers that showed it."""
+
+    tag: dict  # {'tag', 'label', 'url'}
+    counts: list[int]  # one per month of MisconceptionProgress.months
+    total: int
+
+
+@dataclass(frozen=True)
+class MisconceptionProgress:
+    """A signed-in trainee's misconceptions month by month, most shown first."""
+
+    months: list  # the first day of each month, oldest first
+    answered: list[int]  # answers given in each month
+    tags: list[TagProgress]
+
+    MONTHS = 6
+
+    @classmethod
+    def of(cls, user, today=None) -> MisconceptionProgress:
+        """Two queries: answers per month, and answers per month and list of tags."""
+        today = today or timezone.localdate()
+        first = today.replace(day=1)
+        months = [first]
+        for _ in range(cls.MONTHS - 1):
+            months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+        answers = Answer.objects.filter(
+            attempt__user=user, late=False, answered_at__date__gte=months[0]
+        ).annotate(month=models.functions.TruncMonth("answered_at"))
+        answered = {
+            row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row["n"]
+            for row in answers.order_by().values("month").annotate(n=models.Count("id"))
+        }
+        shown: dict[str, dict] = {}
+        grouped = answers.exclude(tags=[]).order_by().values("month", "tags")
+        for row in grouped.annotate(n=models.Count("id")):
+            month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
             for tag in dict.fromkeys(row["tags"]):
-                count, first = tallies.get(tag, (0, row["first"]))
-                tallies[tag] = [count + row["n"], min(first, row["first"])]
-        order = sorted(tallies, key=lambda tag: (-tallies[tag][0], tallies[tag][1], tag))
-        missed = [{**link, "count": tallies[link["tag"]][0]} for link in tag_links(order)]
-        return cls(participants, questions, missed)
+                by_month = shown.setdefault(tag, {})
+                by_month[month] = by_month.get(month, 0) + row["n"]
+        order = sorted(shown, key=lambda tag: (-sum(shown[tag].values()), tag))
+        tags = [
+            TagProgress(link, [shown[link["tag"]].get(m, 0) for m in months], 0)
+            for link in tag_links(order)
+        ]
+        tags = [TagProgress(t.tag, t.counts, sum(t.counts)) for t in tags]
+        return cls(months, [answered.get(m, 0) for m in months], tags)
+
+    def weak_spots(self, limit: int = 3) -> list[str]:
+        """The misconceptions shown most over the months, most first."""
+        return [t.tag["tag"] for t in self.tags[:limit]]
+
+
+# Questions a drill holds at most.
+DRILL_QUESTIONS = 8
+
+
+def start_drill(user, tags: list[str], *, mode: str = Mode.PRACTICE) -> Attempt | None:
+    """A practice attempt of questions that test the given misconceptions, those most missed
+    first (None when no question tests them). Drills file under the mixed exam, else the first
+    quiz, so they sit in the trainee's history like any attempt."""
+    if not tags:
+        return None
+    quiz = Quiz.objects.order_by("kind", "sort_order").first()  # "exam" sorts before "topic"
+    candidates = list(Question.objects.order_by("key").values_list("id", "tags"))
+    picked = []
+    for tag in tags:
+        picked += [pk for pk, q_tags in candidates if tag in q_tags and pk not in picked]
+    picked = shuffled(picked, f"drill:{user.pk}:{timezone.now().isoformat()}")[:DRILL_QUESTIONS]
+    if quiz is None or not picked:
+        return None
+    return Attempt.start(quiz, mode=mode, user=user, question_ids=picked, kind=AttemptKind.DRILL)
 
 
 # Questions are kept in the cache per content revision (Question.for_page): an edited question,

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from uuid import UUID
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -17,20 +18,33 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from codes.models import Revision
-from quiz.forms import AnswerForm, JoinForm, SessionForm, SessionStatusForm, StartForm
+from quiz.forms import (
+    AnswerForm,
+    CertificateForm,
+    JoinForm,
+    ProjectorForm,
+    SessionForm,
+    SessionRevealForm,
+    SessionStatusForm,
+    StartForm,
+)
 from quiz.models import (
     TRAINERS_GROUP,
     Answer,
     Attempt,
+    Certificate,
+    MisconceptionProgress,
     Question,
     Quiz,
     TrainingSession,
+    start_drill,
 )
 
 OWNER_KEY = "quiz_owner"
@@ -107,7 +121,7 @@ def quiz_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def quiz_page(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.with_question_counts(), slug=slug)
-    return render(request, "quiz/quiz.html", {"quiz": quiz, "form": StartForm()})
+    return render(request, "quiz/quiz.html", {"quiz": quiz, "form": StartForm(quiz=quiz)})
 
 
 @require_POST
@@ -200,7 +214,7 @@ def render_question(
         "question": question,
         "number": number,
         "answer": answer,
-        "form": form or AnswerForm(question),
+        "form": form or AnswerForm(question, seed=attempt.shuffle_seed),
         "error": error,
         "answered": len(visit.answered),
         "finished": len(visit.answered) >= attempt.total,
@@ -248,7 +262,7 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
     if request.method == "GET":
         return render_question(request, visit, number)
     question = visit.question(number)
-    form = AnswerForm(question, request.POST)
+    form = AnswerForm(question, request.POST, seed=attempt.shuffle_seed)
     if question_id in visit.answered:
         messages.info(request, ALREADY_ANSWERED)
         return after_answer(request, visit, number, question)
@@ -318,9 +332,17 @@ def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
     """Score, pass or fail, and every answer with its explanation.
 
     Queries: session (1), user when signed in (1), attempt (1), answers with their questions
-    (1), the questions' options, codes, sources and rules (4).
+    (1), the questions' options, codes, sources and rules (4); for a passed exam, its
+    certificate if issued (1).
     """
     attempt = own_attempt(request, attempt_id)
+    return render_results(request, attempt)
+
+
+def render_results(
+    request: HttpRequest, attempt: Attempt, form: CertificateForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The results page (see `results`), with the certificate form as sent when it is refused."""
     answers = list(
         attempt.answers.select_related("question").prefetch_related(
             "question__options", "question__codes", "question__sources", "question__rules"
@@ -334,6 +356,13 @@ def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
         or attempt.gives_feedback
         or bool(attempt.accepts_answers())
     )
+    certifiable = ready and summary.finished and summary.passed and attempt.earns_certificate
+    certificate = Certificate.objects.filter(attempt=attempt).first() if certifiable else None
+    if certifiable and certificate is None and form is None:
+        name = attempt.display_name
+        if not name and request.user.is_authenticated:
+            name = request.user.get_full_name() or request.user.username
+        form = CertificateForm(initial={"name": name})
     return render(
         request,
         "quiz/results.html",
@@ -344,8 +373,87 @@ def results(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
             "summary": summary,
             "ready": ready,
             "overdue": attempt.is_overdue(),
+            "missed": sum(1 for a in answers if not a.correct) + summary.total - summary.answered,
+            "session": attempt.training_session,
+            "certifiable": certifiable,
+            "certificate": certificate,
+            "certificate_form": form,
         },
+        status=status,
     )
+
+
+@require_POST
+@personal
+def retry(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
+    """A new practice attempt of the questions this one missed."""
+    attempt = own_attempt(request, attempt_id)
+    again = attempt.retry_missed(user=request.user, owner_token=owner_token(request, create=True))
+    if again is None:
+        messages.info(request, "You missed no question: there is nothing to retry.")
+        return redirect(attempt.results_url())
+    return redirect(again.question_url(1))
+
+
+@require_POST
+@personal
+def certify(request: HttpRequest, attempt_id: UUID) -> HttpResponse:
+    """Issue the certificate of a passed exam, once, with the name the trainee gives."""
+    attempt = own_attempt(request, attempt_id)
+    form = CertificateForm(request.POST)
+    if not form.is_valid():
+        return render_results(request, attempt, form=form, status=400)
+    summary = attempt.summary(attempt.answers.all())
+    if not (summary.finished and summary.passed and attempt.earns_certificate):
+        return refuse(
+            request,
+            409,
+            "No certificate for this attempt",
+            "A certificate is given for a mixed exam taken in exam mode, answered in full and "
+            "passed.",
+            attempt.results_url(),
+            "Back to your results",
+        )
+    certificate = Certificate.issue(attempt, summary, form.cleaned_data["name"])
+    return redirect(certificate.get_absolute_url())
+
+
+@require_GET
+def certificate(request: HttpRequest, code: str) -> HttpResponse:
+    """A certificate, printable, and its verification: anyone with the link may see it.
+    Queries: the certificate (1)."""
+    found = get_object_or_404(Certificate, code=code)
+    return render(
+        request,
+        "quiz/certificate.html",
+        {"certificate": found, "url": request.build_absolute_uri(found.get_absolute_url())},
+    )
+
+
+@require_GET
+@personal
+def progress(request: HttpRequest) -> HttpResponse:
+    """A signed-in trainee's misconceptions month by month, and a drill of the weak spots.
+    Queries: session (1), user (1), answers per month (1), per month and tags (1)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(
+        request, "quiz/progress.html", {"progress": MisconceptionProgress.of(request.user)}
+    )
+
+
+@require_POST
+@personal
+def drill(request: HttpRequest) -> HttpResponse:
+    """Start a practice attempt of questions on the misconceptions missed most."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("quiz:progress"))
+    weak = MisconceptionProgress.of(request.user).weak_spots()
+    attempt = start_drill(request.user, weak)
+    if attempt is None:
+        messages.info(request, "No misconception to drill yet: answer a few questions first.")
+        return redirect("quiz:progress")
+    return redirect(attempt.question_url(1))
 
 
 @require_http_methods(["GET", "POST"])
@@ -423,9 +531,10 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def session_page(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The trainer's live dashboard; htmx polls its #live fragment.
 
-    Queries: session (1), user (1), the session (1), then six counted by the database
-    (SessionReport.build): nine whatever the number of trainees or answers, and rows bounded
-    by the trainees, questions and misconceptions, so a poll does not grow with the answers.
+    Queries: session (1), user (1), the session (1), then four of the running tallies the
+    answers keep (SessionReport.build): seven whatever the number of trainees or answers, with
+    rows bounded by the trainees, questions and misconceptions. No query reads the answers,
+    so a poll at 10,000 answers costs what one at 100 does (tests/quiz/test_dashboard.py).
     """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -463,12 +572,118 @@ def session_status(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return redirect(session.get_absolute_url())
 
 
+@require_GET
+@personal
+def session_trainee(request: HttpRequest, session_id: UUID, attempt_id: UUID) -> HttpResponse:
+    """One trainee of the session, answer by answer, for the trainer.
+
+    Queries: session (1), user (1), the session (1), the attempt (1), its answers with their
+    questions (1), the questions' options, codes, sources and rules (4).
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    attempt = get_object_or_404(session.attempts.select_related("quiz"), pk=attempt_id)
+    answers = list(
+        attempt.answers.select_related("question").prefetch_related(
+            "question__options", "question__codes", "question__sources", "question__rules"
+        )
+    )
+    return render(
+        request,
+        "quiz/trainee.html",
+        {
+            "session": session,
+            "attempt": attempt,
+            "answers": answers,
+            "summary": attempt.summary(answers),
+        },
+    )
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG, drawn on the server (segno): presentation
+    attributes only, no style attribute, so the strict CSP allows it."""
+    return segno.make(url, error="m").svg_inline(
+        scale=8, title="QR code of the join link", svgclass="qr", lineclass="qr-line"
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@personal
+def projector(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The session on a projector: the join code, a QR code of the join link, the number
+    joined and one question's answers as a bar chart; htmx polls its #board fragment.
+
+    Queries: session (1), user (1), the session (1), the number joined (1), the question with
+    its options (2), its answers (1).
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    form = ProjectorForm(request.GET)
+    if not form.is_valid():
+        return refuse(
+            request,
+            400,
+            "No such question",
+            "The projector shows one question by its number, e.g. ?q=2.",
+            reverse("quiz:projector", args=[session.pk]),
+            "Back to the projector",
+        )
+    order = session.question_order()
+    number = min(form.cleaned_data["q"] or 1, len(order)) if order else 0
+    question = None
+    if number:
+        question = Question.objects.prefetch_related("options").filter(pk=order[number - 1]).first()
+    context = {
+        "session": session,
+        "joined": session.attempts.count(),
+        "number": number,
+        "total": len(order),
+        "question": question,
+        "distribution": session.distribution(question) if question else None,
+        "revealed": question is not None and question.pk in session.revealed,
+        "now": timezone.now(),
+    }
+    if request.htmx:
+        return render(request, "quiz/projector.html#board", context)
+    join_url = request.build_absolute_uri(session.join_url())
+    context.update(join_url=join_url, qr=mark_safe(qr_svg(join_url)))  # noqa: S308 - segno's SVG
+    return render(request, "quiz/projector.html", context)
+
+
+@require_POST
+@personal
+def reveal(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Reveal a question's answer and its rationale on the projector."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    session = own_session(request, session_id)
+    form = SessionRevealForm(request.POST)
+    order = session.question_order()
+    if not form.is_valid() or form.cleaned_data["number"] > len(order):
+        return refuse(
+            request,
+            400,
+            "No such question",
+            f"This session has {len(order)} questions.",
+            reverse("quiz:projector", args=[session.pk]),
+            "Back to the projector",
+        )
+    number = form.cleaned_data["number"]
+    session.reveal(order[number - 1])
+    return redirect(f"{reverse('quiz:projector', args=[session.pk])}?q={number}")
+
+
 CSV_FIELDS = [
     "participant",
+    "number",
     "question",
     "given",
     "expected",
-    "score",
+    "score_percent",
     "correct",
     "late",
     "answered_at",
@@ -484,7 +699,11 @@ def csv_cell(value) -> str:
 @require_GET
 @personal
 def session_csv(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    """Every answer of the session, one row each. Queries: session, user, session, answers."""
+    """One row per trainee and question, in each trainee's order, answered or not: the
+    question's text, the answer, and the score as a percentage.
+
+    Queries: session, user, the session, its attempts, their answers, the questions.
+    """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     session = own_session(request, session_id)
@@ -492,23 +711,25 @@ def session_csv(request: HttpRequest, session_id: UUID) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="session-{session.code}.csv"'
     writer = csv.writer(response)
     writer.writerow(CSV_FIELDS)
-    answers = (
-        session.answers()
-        .select_related("attempt", "question")
-        .order_by("attempt__started_at", "attempt_id", "position")
-    )
-    for answer in answers:
-        writer.writerow(
-            csv_cell(value)
-            for value in (
-                answer.attempt.display_name,
-                f"{answer.position}. {answer.question.key}",
-                answer.response,
-                answer.expected,
-                f"{answer.score:.4f}",
-                "yes" if answer.correct else "no",
-                "yes" if answer.late else "no",
-                timezone.localtime(answer.answered_at).isoformat(timespec="seconds"),
-            )
-        )
+    attempts = list(session.attempts.order_by("started_at", "id"))
+    answers = {(a.attempt_id, a.question_id): a for a in session.answers().order_by()}
+    ids = {pk for attempt in attempts for pk in attempt.question_ids}
+    questions = Question.objects.prefetch_related("options").in_bulk(ids)
+    for attempt in attempts:
+        for number, question_id in enumerate(attempt.question_ids, start=1):
+            question = questions[question_id]  # a question in an attempt cannot be deleted
+            answer = answers.get((attempt.pk, question_id))
+            row = [attempt.display_name, number, f"{question.headline} {question.prompt}"]
+            if answer is None:
+                row += ["", question.expected_text(), "", "", "", ""]
+            else:
+                row += [
+                    answer.response,
+                    answer.expected,
+                    f"{round(answer.score * 100)}%",
+                    "yes" if answer.correct else "no",
+                    "yes" if answer.late else "no",
+                    timezone.localtime(answer.answered_at).isoformat(timespec="seconds"),
+                ]
+            writer.writerow(csv_cell(value) for value in row)
     return response

@@ -78,11 +78,21 @@ def every_row() -> dict[str, list[tuple]]:
 
 
 # Later migrations that add columns on purpose: the new columns of each table, with the value
-# every old row gets (codes 0006: a source's number, version, date and quoted_in, issue 16).
+# every old row gets (codes 0006: a source's number, version, date and quoted_in, issue 16;
+# notes 0002: a note's payer matrix column, figure and MAC, issue 12).
+NO_MATRIX_CELL = {"matrix_column": "", "figure": "", "mac": ""}
 ADDED_COLUMNS = {
     "codes_source": {"number": "", "version": "", "date": None, "quoted_in": ""},
-    "quiz_attempt": {"start_key": ""},
+    "quiz_attempt": {"start_key": "", "kind": "quiz", "retry_of_id": None},
+    "quiz_quiz": {"shuffle": True},
+    # A JSON column reads back as text on SQLite, as the value on PostgreSQL.
+    "quiz_trainingsession": {"revealed": [] if connection.vendor == "postgresql" else "[]"},
+    "quiz_question": {"payer": "", "mac": "", "claim_type": "", "bilateral": ""},
+    "notes_payernote": NO_MATRIX_CELL,
+    "notes_historicalpayernote": NO_MATRIX_CELL,
 }
+# A table of ADDED_COLUMNS under its name in the previous layout.
+OLD_NAMES = {new: old for old, new in MOVED_TABLES.items()}
 
 
 def columns(table: str) -> list[str]:
@@ -325,6 +335,34 @@ def fill_old_database(old) -> dict:
     }
 
 
+# Tables later migrations create and fill from rows already there, each checked by its own test
+# (quiz 0005: the dashboard's tallies, test_it_fills_the_dashboards_tallies_from_the_answers).
+FILLED_TABLES = {
+    "quiz_certificate",  # quiz 0006: new and empty (certificates are issued from now on)
+    "quiz_participanttally",
+    "quiz_questiontally",
+    "quiz_wronganswertally",
+    "quiz_tagtally",
+}
+
+
+def one_record_per_version(rows: list[tuple], names: list[str]) -> list[tuple]:
+    """The history rows notes 0003 keeps: the last saved record of each (note, version), and
+    every deletion's record."""
+    fields = ("id", "version", "history_id", "history_type")
+    note, version, record, kind = (names.index(name) for name in fields)
+    last = {}
+    for row in rows:
+        if row[kind] == "-":
+            last[("deleted", row[record])] = row
+            continue
+        key = (row[note], row[version])
+        if key not in last or row[record] > last[key][record]:
+            last[key] = row
+    kept = set(map(id, last.values()))
+    return [row for row in rows if id(row) in kept]
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
     try:
@@ -332,7 +370,7 @@ def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
         ids = fill_old_database(old)
         before = every_row()
         old_names = schema_names(MOVED_TABLES)
-        old_columns = {table: columns(table) for table in ADDED_COLUMNS}
+        old_columns = {table: columns(OLD_NAMES.get(table, table)) for table in ADDED_COLUMNS}
 
         migrate("latest")
 
@@ -350,7 +388,14 @@ def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
             expected[table] = with_added_columns(
                 expected[table], old_columns[table], columns(table), added
             )
-        assert every_row() == expected
+        expected["notes_historicalpayernote"] = one_record_per_version(
+            expected["notes_historicalpayernote"], columns("notes_historicalpayernote")
+        )
+        after = every_row()
+        assert set(after) >= FILLED_TABLES
+        assert {table: rows for table, rows in after.items() if table not in FILLED_TABLES} == (
+            expected
+        )
         assert "codes_payernote" not in connection.introspection.table_names()
         # Indexes and constraints carry the names Django gives new notes tables.
         upgraded = {
@@ -361,6 +406,10 @@ def test_it_keeps_every_row_when_payer_notes_move_to_their_own_app():
 
         # And back: the previous layout's tables, rows and names exactly as they were.
         migrate("old")
+        # All as it was, but for the repeated history records notes 0003 dropped for good.
+        before["codes_historicalpayernote"] = one_record_per_version(
+            before["codes_historicalpayernote"], columns("codes_historicalpayernote")
+        )
         assert every_row() == before
         assert schema_names(MOVED_TABLES) == old_names
 
@@ -497,3 +546,188 @@ def check_editing_goes_on(ids: dict) -> None:
         row.code.code for row in PayerNote.history.model.codes.model.objects.filter(history=record)
     ] == ["Z9003"]
     assert note.history.count() == 4
+
+
+# The dashboard's tallies (quiz 0005, issue 19) ----------------------------------------------
+
+TALLIES = ("quiz", "0005_session_tallies")
+
+
+def migrate_quiz(before_tallies: bool):
+    """Migrate quiz to just before the tallies, or everything to the latest; the models of
+    that state."""
+    executor = MigrationExecutor(connection)
+    graph = executor.loader.graph
+    if before_tallies:
+        (parent,) = [node for node in graph.node_map[TALLIES].parents if node[0] == "quiz"]
+        targets = [node for node in graph.leaf_nodes() if node[0] != "quiz"] + [parent]
+    else:
+        targets = graph.leaf_nodes()
+    executor.migrate(targets)
+    return MigrationExecutor(connection).loader.project_state(targets).apps
+
+
+def fill_answers(old) -> dict:
+    """Two sessions and a practice attempt, with the answers written through the models as
+    they were before the tallies: right, partly right, wrong, late, with misconceptions."""
+    User = old.get_model("auth", "User")
+    Quiz = old.get_model("quiz", "Quiz")
+    Question = old.get_model("quiz", "Question")
+    TrainingSession = old.get_model("quiz", "TrainingSession")
+    Attempt = old.get_model("quiz", "Attempt")
+    Answer = old.get_model("quiz", "Answer")
+    trainer = User.objects.create(username="tally-trainer")
+    trainer.groups.add(old.get_model("auth", "Group").objects.get(name="Trainers"))
+    quiz = Quiz.objects.create(slug="tally-quiz", title="Tally quiz")
+    choice = Question.objects.create(
+        key="tally-choice", kind="single", scenario="Right L4-L5.", prompt="Code?", explanation="."
+    )
+    Option = old.get_model("quiz", "Option")
+    Option.objects.create(question=choice, position=1, text="64493", correct=True)
+    Option.objects.create(question=choice, position=2, text="64490", tag="wrong-region")
+    claim = Question.objects.create(
+        key="tally-claim",
+        kind="claim",
+        scenario="Bilateral L4-L5.",
+        prompt="Lines?",
+        explanation=".",
+        procedure="injection",
+        guidance="fluoroscopy",
+        joints="L4-L5:B",
+        payer_format="medicare",
+        intent="diagnostic",
+    )
+    QuizQuestion = old.get_model("quiz", "QuizQuestion")
+    QuizQuestion.objects.create(quiz=quiz, question=choice, position=1)
+    QuizQuestion.objects.create(quiz=quiz, question=claim, position=2)
+    sessions = [
+        TrainingSession.objects.create(
+            quiz=quiz, trainer=trainer, code=code, status="open", created_at=at(7, hour)
+        )
+        for code, hour in (("TAKE23", 9), ("TAKE34", 10))
+    ]
+
+    def attempt(name: str, session) -> object:
+        return Attempt.objects.create(
+            quiz=quiz,
+            mode="practice",
+            owner_token=f"owner-{name}",
+            training_session=session,
+            display_name=name,
+            question_ids=[choice.id, claim.id],
+            pass_mark=70,
+        )
+
+    def given(who, question, response, score=0.0, tags=(), late=False):
+        Answer.objects.create(
+            attempt=who,
+            question=question,
+            position=1 if question == choice else 2,
+            response=response,
+            expected="64493" if question == choice else "64493-50",
+            score=score,
+            correct=score == 1,
+            late=late,
+            tags=list(tags),
+        )
+
+    first, second = sessions
+    ana, ben, cal = (attempt(name, first) for name in ("Ana", "Ben", "Cal"))
+    given(ana, choice, "64493", 1.0)
+    given(ana, claim, "64493-RT", 0.5, ["modifier-50", "kx"])
+    given(ben, choice, "64490", tags=["wrong-region"])
+    given(ben, claim, "64493-RT", 0.5, ["modifier-50"])
+    given(cal, choice, "64490", late=True)
+    given(cal, claim, "64491", tags=["modifier-50"])
+    # Four wrong answers to the choice question: 64490 twice (Ben, Gus), three others once.
+    for name, response in (("Dan", "64492"), ("Eve", "64491"), ("Fay", "0216T"), ("Gus", "64490")):
+        given(attempt(name, first), choice, response)
+    given(attempt("Hal", second), choice, "64490", tags=["wrong-region"])
+    given(attempt("Ivy", None), choice, "64490", tags=["wrong-region"])  # practice, no session
+    return {
+        "sessions": [s.pk for s in sessions],
+        "choice": choice.pk,
+        "claim": claim.pk,
+        "ana": ana.pk,
+        "answers": Answer.objects.count(),
+    }
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_fills_the_dashboards_tallies_from_the_answers_already_stored():
+    from quiz.models import (
+        Answer,
+        Attempt,
+        ParticipantTally,
+        QuestionTally,
+        TagTally,
+        TrainingSession,
+    )
+
+    try:
+        ids = fill_answers(migrate_quiz(before_tallies=True))
+        migrate_quiz(before_tallies=False)
+        first, second = (TrainingSession.objects.get(pk=pk) for pk in ids["sessions"])
+        choice, claim = ids["choice"], ids["claim"]
+
+        # Per participant: (answered, points, right, late).
+        assert {
+            t.attempt.display_name: (t.answered, t.points, t.correct, t.late)
+            for t in ParticipantTally.objects.select_related("attempt")
+        } == {
+            "Ana": (2, 1.5, 1, 0),
+            "Ben": (2, 0.5, 0, 0),
+            "Cal": (2, 0.0, 0, 1),
+            "Dan": (1, 0.0, 0, 0),
+            "Eve": (1, 0.0, 0, 0),
+            "Fay": (1, 0.0, 0, 0),
+            "Gus": (1, 0.0, 0, 0),
+            "Hal": (1, 0.0, 0, 0),
+        }
+        # Per question: (answered, right, partly right, the three commonest wrong answers in
+        # time, ties in the order of their text). Cal's late 64490 is answered, not wrong.
+        assert {
+            (t.session_id, t.question_id): (t.answered, t.correct, t.partial, t.wrong_answers)
+            for t in QuestionTally.objects.all()
+        } == {
+            (first.pk, choice): (7, 1, 0, [["64490", 2], ["0216T", 1], ["64491", 1]]),
+            (first.pk, claim): (3, 0, 2, [["64493-RT", 2], ["64491", 1]]),
+            (second.pk, choice): (1, 0, 0, [["64490", 1]]),
+        }
+        # Per misconception: (count, the first position it was missed at).
+        assert {
+            (t.session_id, t.tag): (t.count, t.first_position) for t in TagTally.objects.all()
+        } == {
+            (first.pk, "modifier-50"): (3, 2),
+            (first.pk, "wrong-region"): (1, 1),
+            (first.pk, "kx"): (1, 2),
+            (second.pk, "wrong-region"): (1, 1),
+        }
+        assert [(t["tag"], t["count"]) for t in first.report().missed_tags] == [
+            ("modifier-50", 3),
+            ("wrong-region", 1),
+            ("kx", 1),
+        ]
+
+        # New answers add to the tallies filled in: a trainee joins and answers 64490.
+        trainee = Client()
+        url = trainee.post("/quiz/join", {"code": "TAKE23", "display_name": "Jo"})["Location"]
+        number = Attempt.objects.get(pk=url.split("/")[3]).question_ids.index(choice) + 1
+        option = first.quiz.questions.get(pk=choice).options.get(text="64490").pk
+        assert trainee.post(f"{url}{number}/", {"option": option}).status_code == 302
+        figures = QuestionTally.objects.get(session=first, question=choice)
+        assert (figures.answered, figures.wrong_answers[0]) == (8, ["64490", 3])
+        trainer = Client()
+        trainer.force_login(first.trainer)
+        assert "<li>64490 (3)</li>" in trainer.get(first.get_absolute_url()).content.decode()
+
+        # And back: the tallies go, every answer stays.
+        migrate_quiz(before_tallies=True)
+        assert "quiz_questiontally" not in connection.introspection.table_names()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM quiz_answer")
+            assert cursor.fetchone() == (ids["answers"] + 1,)
+    finally:
+        migrate_quiz(before_tallies=False)
+        ContentType.objects.clear_cache()
+    assert Answer.objects.count() == ids["answers"] + 1

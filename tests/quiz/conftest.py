@@ -78,6 +78,9 @@ def multiple_question(db) -> Question:
 
 
 def make_quiz(slug: str, questions, **fields) -> Quiz:
+    """A quiz of these questions, in this order: not shuffled unless asked (shuffle=True), so
+    a test knows which question is number 1."""
+    fields.setdefault("shuffle", False)
     quiz = Quiz.objects.create(slug=slug, title=fields.pop("title", slug), **fields)
     for position, question in enumerate(questions, start=1):
         QuizQuestion.objects.create(quiz=quiz, question=question, position=position)

@@ -134,13 +134,13 @@ HEAD = '[[question]]\nkey = "lumbar-three-nerves-bilateral"'
             "quizzes.toml",
             '"si-nerve-ablation",',
             '"si-nerve-ablation-typo",',
-            r"quizzes\.toml, quiz #6 \(mixed-exam\): unknown question 'si-nerve-ablation-typo'",
+            r"quizzes\.toml, quiz #8 \(mixed-exam\): unknown question 'si-nerve-ablation-typo'",
         ),
         (
             "quizzes.toml",
             "pass_mark = 80",
             "pass_mark = 180",
-            r"quiz #6 \(mixed-exam\): field 'pass_mark' must be a whole number from 1 to 100",
+            r"quiz #8 \(mixed-exam\): field 'pass_mark' must be a whole number from 1 to 100",
         ),
         ("quizzes.toml", "[[quiz]]", "[[quiz]\n", r"quiz/data/quizzes\.toml, file: not valid TOML"),
     ],
@@ -215,7 +215,11 @@ def engine_answer(record: dict) -> str:
         guidance=claim["guidance"],
         joints=claim.get("joints", ""),
         nerves=claim.get("nerves", ""),
-        payer_format=claim["format"],
+        payer_format=claim.get("format", ""),
+        payer=claim.get("payer", ""),
+        mac=claim.get("mac", ""),
+        claim_type=claim.get("claim_type", ""),
+        bilateral=claim.get("bilateral", ""),
         intent=claim.get("intent", ""),
     )
     return question.claim_result().claim_text()
@@ -313,9 +317,13 @@ def test_the_claim_questions_exercise_every_line_rule_of_the_engine():
         "medicare-more-than-two-levels",
         "rtlt-format",
     }
-    # Both claim formats, both procedures, every image guidance, joints and nerves.
+    # Both claim formats, every payer and claim type, both procedures, every image guidance,
+    # joints and nerves.
     claims = Question.objects.filter(kind=Question.Kind.CLAIM)
-    assert set(claims.values_list("payer_format", flat=True)) == {"medicare", "rtlt"}
+    assert set(claims.values_list("payer_format", flat=True)) == {"", "medicare", "rtlt"}
+    assert set(claims.values_list("payer", flat=True)) >= {"medicare", "aetna", "cigna", "uhc"}
+    assert set(claims.values_list("claim_type", flat=True)) >= {"asc", "outpatient"}
+    assert claims.exclude(mac="").exists()
     assert set(claims.values_list("procedure", flat=True)) == {"injection", "rfa"}
     assert set(claims.values_list("guidance", flat=True)) >= {"fluoroscopy", "ct", "ultrasound"}
     assert claims.exclude(nerves="").exists() and claims.exclude(joints="").exists()

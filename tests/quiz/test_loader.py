@@ -75,6 +75,21 @@ def test_it_takes_a_hand_written_answer_in_any_order_the_scorer_accepts(data_dir
     assert "Nothing changed." in load(data_dir)
 
 
+def test_it_refuses_a_patient_history_answer_the_history_check_does_not_give(data_dir):
+    # The confirmatory block 10 days after the first: the history check answers 2026-03-06
+    # (14 days after 2026-02-20, facts §11), not the booked date.
+    history = data_dir / "questions" / "patient-history.toml"
+    text = history.read_text()
+    text = text.replace(
+        'text = "2026-03-02"\ncorrect = false\ntag = "frequency"',
+        'text = "2026-03-02"\ncorrect = true',
+        1,
+    ).replace('text = "2026-03-06"\ncorrect = true', 'text = "2026-03-06"\ncorrect = false', 1)
+    history.write_text(text)
+    with pytest.raises(CommandError, match=r"history check answers '2026-03-06'"):
+        load(data_dir)
+
+
 Q1 = r"quiz/data/questions/ablation\.toml, question #1 \(rfa-three-joints-bilateral\)"
 Q2 = r"quiz/data/questions/ablation\.toml, question #2 \(rfa-nerves-right\)"
 Q6 = r"quiz/data/questions/ablation\.toml, question #6 \(rfa-units-vs-third-level\)"
@@ -105,7 +120,7 @@ Q6 = r"quiz/data/questions/ablation\.toml, question #6 \(rfa-units-vs-third-leve
             "quizzes.toml",
             "pass_mark = 80",
             'pass_mark = "80"',
-            r"quiz/data/quizzes\.toml, quiz #6 \(mixed-exam\): "
+            r"quiz/data/quizzes\.toml, quiz #8 \(mixed-exam\): "
             r"field 'pass_mark' must be a whole number, not text$",
         ),
         (  # values out of their choices

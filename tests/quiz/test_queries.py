@@ -209,19 +209,17 @@ def test_the_trainers_pages(trainer, training_session, django_assert_num_queries
         # quizzes; 5 the quizzes to choose from; 6 dataset.
         assert trainer.get("/quiz/sessions/").status_code == 200
     dashboard = f"/quiz/sessions/{training_session.pk}/"
-    with django_assert_num_queries(11):
-        # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
-        # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
-        # points; 7 per question, answered, right and partly right; 8 the commonest wrong
-        # answers, ranked; 9 the quiz's questions; 10 the answers counted by misconceptions;
-        # 11 dataset.
+    with django_assert_num_queries(8):
+        # 1 session; 2 user; 3 the training session with its quiz; its tallies: 4 the
+        # participants with theirs; 5 the questions'; 6 the quiz's questions; 7 the
+        # misconceptions'; 8 dataset.
         assert trainer.get(dashboard).status_code == 200
-    with django_assert_num_queries(4):
-        # The live fragment htmx polls, nothing new: 1 session; 2 user; 3 the training
-        # session; 4 nothing changed, the report kept in the cache stands.
+    with django_assert_num_queries(7):
+        # The live fragment htmx polls: 1-7 as above, no footer (tests/quiz/test_dashboard.py).
         assert trainer.get(dashboard, headers=HTMX).status_code == 200
-    with django_assert_num_queries(4):
-        # 1 session; 2 user; 3 the training session; 4 its answers with attempts and questions.
+    with django_assert_num_queries(5):
+        # 1 session; 2 user; 3 the training session; 4 its attempts; 5 their answers. Nobody
+        # joined yet: no question to read (tests/quiz/test_sessions.py counts them with some).
         assert trainer.get(f"{dashboard}answers.csv").status_code == 200
     with django_assert_num_queries(6):
         # 1 session; 2 user; 3 the training session; 4-6 the update of its status, in a

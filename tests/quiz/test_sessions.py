@@ -217,10 +217,16 @@ def test_the_dashboard_shows_who_joined_their_progress_and_scores(
     page = text(trainer.get(dashboard(training_session)))
     assert "Participants (2)" in page
     # Ana: (1 + 0 + 0.5) / 3 = 50%, finished, pass mark 60: not passed. Ben: 0.6667 / 3 = 22%.
-    assert '<th scope="row">Ana</th> <td> <progress max="3" value="3"' in page
-    assert "3 / 3 </td> <td> 50% (not passed) </td> <td>1</td>" in page
-    assert '<th scope="row">Ben</th> <td> <progress max="3" value="2"' in page
-    assert "2 / 3 </td> <td> 22% </td> <td>0</td>" in page
+    # Each name opens that trainee's answers; the columns say what each figure counts.
+    ana, ben = training_session.attempts.order_by("started_at")
+    assert f'<a href="/quiz/sessions/{training_session.pk}/trainees/{ana.pk}/">Ana</a>' in page
+    assert (
+        "3 of 3 </td> <td> 1 of 3 answered right; 1 of 3 questions </td> <td> 50% (not passed)"
+        in page
+    )
+    assert f'<a href="/quiz/sessions/{training_session.pk}/trainees/{ben.pk}/">Ben</a>' in page
+    assert "2 of 3 </td> <td> 0 of 2 answered right; 0 of 3 questions </td> <td> 22% so far" in page
+    assert "Late: answers sent after the quiz's time limit" in page
 
 
 def test_the_dashboard_shows_each_questions_right_share_and_commonest_wrong_answers(
@@ -243,9 +249,10 @@ def test_the_dashboard_shows_each_questions_right_share_and_commonest_wrong_answ
 
 def test_the_dashboard_ranks_the_most_missed_misconceptions(trainer, training_session, answered):
     missed = [(tag["tag"], tag["count"]) for tag in training_session.report().missed_tags]
-    # Both chose "+64494 again" (third level), Ben's claim missed KX (the question's tag),
-    # Ana missed a right option of the multiple-choice question (its tag, kx).
-    assert missed == [("third-level", 2), ("modifier-50", 1), ("kx", 1)]
+    # Both chose "+64494 again" (third level); Ben's claim left KX off (it shows kx, not the
+    # question's own modifier-50); Ana missed a right option of the multiple-choice question
+    # and chose no wrong one (its tag, kx). A tie goes to the one missed earlier in the quiz.
+    assert missed == [("kx", 2), ("third-level", 2)]
     page = text(trainer.get(dashboard(training_session)))
     assert '<a href="/codes/64495/">Third level miscoded</a> : 2 wrong answers' in page
 
@@ -267,20 +274,17 @@ def test_the_dashboard_costs_the_same_queries_whatever_the_number_of_trainees(
     trainer, training_session, single_question, django_assert_num_queries
 ):
     def check():
-        with django_assert_num_queries(11):
-            # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
-            # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
-            # points; 7 per question, answered, right and partly right; 8 the commonest wrong
-            # answers, ranked; 9 the quiz's questions; 10 the answers counted by
-            # misconceptions; 11 the dataset in the footer.
+        with django_assert_num_queries(8):
+            # 1 session; 2 user; 3 the training session with its quiz; then its tallies (no
+            # query reads the answers): 4 the participants with theirs; 5 the questions'; 6 the
+            # quiz's questions; 7 the misconceptions'; 8 the dataset in the footer.
             assert trainer.get(dashboard(training_session)).status_code == 200
-        with django_assert_num_queries(4):
-            # The live fragment htmx polls, with nothing new: 1 session; 2 user; 3 the training
-            # session; 4 nothing changed, the report kept in the cache stands.
+        with django_assert_num_queries(7):
+            # The live fragment htmx polls: the same but the footer.
             assert trainer.get(dashboard(training_session), headers=HTMX).status_code == 200
-        with django_assert_num_queries(4):
-            # 1 session; 2 user; 3 the training session; 4 its answers with their attempts
-            # and questions.
+        with django_assert_num_queries(7):
+            # 1 session; 2 user; 3 the training session; 4 its attempts; 5 their answers;
+            # 6 the questions; 7 their options (the right answer of an unanswered question).
             assert trainer.get(f"{dashboard(training_session)}answers.csv").status_code == 200
 
     for count in range(8):
@@ -297,18 +301,12 @@ def test_a_poll_costs_the_same_at_3_and_30_answers(
     trainer, training_session, single_question, multiple_question, django_assert_num_queries
 ):
     def poll() -> int:
-        with django_assert_num_queries(10):
-            # 1 session; 2 user; 3 the training session with its quiz; 4 has anyone joined or
-            # answered since the report in the cache? Yes: 5 its attempts; 6 their counts and
-            # points; 7 per question, answered, right and partly right; 8 the commonest wrong
-            # answers, ranked; 9 the quiz's questions; 10 the answers counted by
-            # misconceptions. No query reads the answers themselves.
+        with django_assert_num_queries(7):
+            # 1 session; 2 user; 3 the training session with its quiz; 4 the participants with
+            # their tallies; 5 the questions' tallies; 6 the quiz's questions; 7 the
+            # misconceptions' tallies. No query reads the answers themselves.
             response = trainer.get(dashboard(training_session), headers=HTMX)
         assert response.status_code == 200
-        with django_assert_num_queries(4):
-            # The next poll, with no new answer: 1-3 as above; 4 nothing changed.
-            again = trainer.get(dashboard(training_session), headers=HTMX)
-        assert again.status_code == 200
         return len(response.content)
 
     wrong = ["64493", "64493-50", "64494-RT", "64493-RT, 64494-RT", "64493-LT"]
@@ -356,31 +354,41 @@ def read_csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
-def test_the_csv_has_one_row_per_answer(trainer, training_session, answered):
+def test_the_csv_has_one_row_per_trainee_and_question(trainer, training_session, answered):
     rows = read_csv(trainer.get(f"{dashboard(training_session)}answers.csv"))
     assert list(rows[0]) == [
         "participant",
+        "number",
         "question",
         "given",
         "expected",
-        "score",
+        "score_percent",
         "correct",
         "late",
         "answered_at",
     ]
-    assert len(rows) == 5 == Answer.objects.count()
+    # Two trainees, three questions each, answered or not (Ben left the third).
+    assert len(rows) == 6 and Answer.objects.count() == 5
     ana = [row for row in rows if row["participant"] == "Ana"]
-    assert [row["question"] for row in ana] == ["1. t-claim", "2. t-single", "3. t-multiple"]
+    assert [row["number"] for row in ana] == ["1", "2", "3"]
+    assert [row["question"] for row in ana] == [
+        "Scenario of t-claim. Prompt of t-claim?",
+        "Scenario of t-single. Prompt of t-single?",
+        "Scenario of t-multiple. Prompt of t-multiple?",
+    ]
     assert ana[0]["given"] == "64493-50-KX, 64494-RT-KX"
     assert ana[0]["expected"] == "64493-50-KX, 64494-RT-KX"
-    assert (ana[0]["score"], ana[0]["correct"], ana[0]["late"]) == ("1.0000", "yes", "no")
-    assert (ana[1]["given"], ana[1]["expected"], ana[1]["score"]) == (
+    assert (ana[0]["score_percent"], ana[0]["correct"], ana[0]["late"]) == ("100%", "yes", "no")
+    assert (ana[1]["given"], ana[1]["expected"], ana[1]["score_percent"]) == (
         "'+64494 again",  # quoted: a cell starting with + could run as a formula
         "'+64495 once",
-        "0.0000",
+        "0%",
     )
-    assert ana[2]["score"] == "0.5000"
+    assert ana[2]["score_percent"] == "50%"
     assert ana[0]["answered_at"][:4].isdigit() and "T" in ana[0]["answered_at"]
+    unanswered = [row for row in rows if row["participant"] == "Ben"][2]
+    assert unanswered["given"] == unanswered["score_percent"] == unanswered["answered_at"] == ""
+    assert unanswered["expected"] == "Diagnostic block; Confirmatory block"
 
 
 def test_the_csv_cannot_inject_formulas(trainer, training_session, single_question):
@@ -389,13 +397,13 @@ def test_the_csv_cannot_inject_formulas(trainer, training_session, single_questi
         client.attempt_url = join(client, training_session, name)
         answer(client, 2, option=option_id(single_question, "+64494 again"))
     rows = read_csv(trainer.get(f"{dashboard(training_session)}answers.csv"))
-    assert sorted(row["participant"] for row in rows) == [
+    assert sorted({row["participant"] for row in rows}) == [
         "'+1",
         "'-1",
         '\'=HYPERLINK("http://x")',
         "'@SUM(A1)",
     ]
-    assert {row["given"] for row in rows} == {"'+64494 again"}
+    assert {row["given"] for row in rows if row["number"] == "2"} == {"'+64494 again"}
 
 
 # Who sees what ------------------------------------------------------------------------------

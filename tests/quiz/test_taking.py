@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from quiz.models import Answer, Attempt
+from quiz.models import Answer, Attempt, Question
 from tests.quiz.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -245,10 +245,12 @@ def test_the_results_link_to_the_code_pages_the_question_cites(anonymous):
     from quiz.models import Quiz
 
     quiz = Quiz.objects.get(slug="counting-levels")
+    quiz.shuffle = False  # question 1 is the file's first, a claim question
+    quiz.save()
     attempt = start(anonymous, quiz)
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
     page = text(anonymous.get(f"/quiz/attempts/{attempt.pk}/results"))
-    first = attempt.quiz.quiz_questions.first().question
+    first = Question.objects.get(pk=attempt.question_ids[0])  # questions come shuffled
     for code in first.codes.all():
         assert f'href="/codes/{code.code}/"' in page
     for source in first.sources.all():
@@ -286,8 +288,10 @@ def test_an_edited_source_or_link_shows_in_the_feedback_at_once(anonymous):
     from quiz.models import Quiz
 
     quiz = Quiz.objects.get(slug="counting-levels")
+    quiz.shuffle = False  # question 1 is the file's first, a claim question
+    quiz.save()
     attempt = start(anonymous, quiz)
-    question = quiz.quiz_questions.first().question
+    question = Question.objects.get(pk=attempt.question_ids[0])  # questions come shuffled
     source = question.sources.first()
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
     assert source.title in text(anonymous.get(question_url(attempt, 1)))
@@ -493,3 +497,22 @@ def test_nobody_else_reaches_an_attempt(timed_quiz, path, trainer, outsider, sup
         assert stranger.get(url).status_code == 404
     assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 404
     assert not Answer.objects.exists()
+
+
+def test_a_wrong_claim_is_explained_line_by_line_by_the_auditor(anonymous, quiz):
+    # The scenario is a diagnostic Medicare block (64493-50-KX, 64494-RT-KX): the auditor says
+    # that 77003 is included and that the diagnostic lines lack KX.
+    attempt = start(anonymous, quiz)
+    url = question_url(attempt, 1)
+    anonymous.post(url, {"claim": "64493-50, 64494-RT, 77003"})
+    page = text(anonymous.get(url))
+    assert "What is wrong with your lines" in page
+    explained = page[page.index("What is wrong with your lines") :]
+    assert "77003" in explained and "KX" in explained
+
+
+def test_a_right_claim_gets_no_line_by_line_explanation(anonymous, quiz):
+    attempt = start(anonymous, quiz)
+    url = question_url(attempt, 1)
+    anonymous.post(url, {"claim": "64493-50-KX, 64494-RT-KX"})
+    assert "What is wrong with your lines" not in text(anonymous.get(url))
