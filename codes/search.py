@@ -8,7 +8,13 @@ Order of the results:
    synonyms, summary, descriptor and guidance note. What coders type ("MBB", "RFA", "SI joint",
    "zygapophyseal") is mapped to the concept it names; misspelt words ("lumbr") are corrected
    against the words the data uses. Codes matching every word of the query in their facts,
-   synonyms or summary come first; codes that only mention some words follow.
+   synonyms or summary come first; codes that only mention some words follow. Among codes that
+   match as well, a primary code comes before its add-ons and fluoroscopy/CT before ultrasound,
+   unless the query asks for an add-on ("additional level") or for ultrasound.
+
+A query describing a case ("bilateral L4-L5 and L5-S1 medial branch block") is read for what it
+says about the code: its sides ("bilateral", "left") are how the code is reported (modifiers),
+not words of the code, and are left out of the ranking when the query says anything else.
 """
 
 import difflib
@@ -16,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlencode
 
 from coding.engine.vocabulary import Guidance, Procedure, Region
 
@@ -128,6 +135,13 @@ STOP_WORDS = frozenset(
     + ("are", "what", "which", "how", "code", "codes", "cpt")
 )
 
+# Words of a case that name its sides: every facet code is reported on either side or both.
+SIDE_WORDS = frozenset(
+    ("bilateral", "bilat", "unilateral", "left", "right", "both", "side", "sides", "lt", "rt")
+)
+# Words that ask for an add-on code: then add-ons are not moved after their primary codes.
+ADD_ON_WORDS = frozenset(("add", "addon", "additional", "second", "third", "each", "further"))
+
 # How much a match counts, by where it was found.
 WEIGHT_FIELD = 3  # the code's region, procedure or guidance, or a synonym listed for it
 WEIGHT_SUMMARY = 2
@@ -159,6 +173,7 @@ class Searchable(Protocol):
     region: str
     procedure: str
     guidance: str
+    add_on: bool
     sort_order: int
 
 
@@ -308,9 +323,15 @@ def search(query: str, codes: Iterable[Searchable]) -> Results:
     vocabulary = set(PHRASE_WORDS)
     for entry in entries:
         vocabulary.update(entry.words)
-    terms = parse(" ".join(text_parts), vocabulary, results.corrections)
+    text = " ".join(text_parts)
+    terms = parse(text, vocabulary, results.corrections)
+    case_terms = [term for term in terms if term.word not in SIDE_WORDS or term.concept]
+    if case_terms:
+        terms = case_terms
     if not terms:
         return results
+    wants_add_on = bool(set(words(text)) & ADD_ON_WORDS)
+    wants_ultrasound = any(term.concept == "ultrasound" for term in terms)
     scored = []
     for entry in entries:
         weights = [(term, term.weight(entry)) for term in terms]
@@ -320,12 +341,35 @@ def search(query: str, codes: Iterable[Searchable]) -> Results:
             # does not make the code what the query asks for.
             strong = sum(1 for _, weight in weights if weight >= WEIGHT_SUMMARY)
             total = sum(weight for _, weight in weights)
-            key = (-strong, -len(matched), -total, *preference(entry.code))
+            later = entry.code.guidance == Guidance.ULTRASOUND and not wants_ultrasound
+            key = (-strong, -len(matched), later, -total, *preference(entry.code))
             scored.append((key, entry.code, matched, strong == len(terms)))
     scored.sort(key=lambda row: row[0])
-    for _, code, matched, complete in scored:
-        add(Hit(code, "keywords", matched, complete=complete))
+    hits = [
+        Hit(code, "keywords", matched, complete=complete) for _, code, matched, complete in scored
+    ]
+    for hit in hits if wants_add_on else primaries_first(hits):
+        add(hit)
     return results
+
+
+def primaries_first(hits: list[Hit]) -> list[Hit]:
+    """The hits with each add-on after the primary code of its family (same region, procedure
+    and guidance) when that primary is among them: 64493 before +64494."""
+    primaries = {family(hit.code): hit for hit in hits if not hit.code.add_on}
+    ordered: list[Hit] = []
+    placed: set[str] = set()
+    for hit in hits:
+        primary = primaries.get(family(hit.code)) if hit.code.add_on else None
+        for item in (primary, hit):
+            if item is not None and item.code.code not in placed:
+                placed.add(item.code.code)
+                ordered.append(item)
+    return ordered
+
+
+def family(code: Searchable) -> tuple[str, str, str]:
+    return (code.region, code.procedure, code.guidance)
 
 
 def preference(code: Searchable) -> tuple:
@@ -382,3 +426,62 @@ def correct(word: str, vocabulary: set[str], corrections: dict[str, str]) -> str
         corrections[word] = close[0]
         return close[0]
     return word
+
+
+# --- A query that describes a case ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a query that describes a session reads as: its joints (or nerves), the claim the
+    engine gives for them, and the wizard with them filled in."""
+
+    sites: str  # "L4-L5:B,L5-S1:B" (or nerves "L3:B,L4:B,L5:B")
+    claim: str  # "64493-50, 64494-50"; "" when the query names no procedure
+    guidance_assumed: bool  # the claim assumes fluoroscopy: the query names no guidance
+    wizard_query: dict[str, str]
+
+    @property
+    def wizard_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("coding:wizard") + "?" + urlencode(self.wizard_query, safe=":,")
+
+
+def search_case(query: str) -> Case | None:
+    """The note reader's reading of a query that names levels or nerves with their sides
+    ("bilateral L4-L5 and L5-S1 medial branch block"), else None. A query without a digit names
+    no level and is not read (the reader loads its language pipeline on first use)."""
+    if not any(character.isdigit() for character in query):
+        return None
+    from coding.engine import InvalidInput, code_claim
+    from coding.reader import read_note
+
+    reading = read_note(query)
+    kind = "nerves" if reading.nerves else "joints"
+    sites = reading.nerves or reading.joints
+    if not sites:
+        return None
+    wizard_query = {
+        name: value
+        for name, value in (
+            ("procedure", reading.procedure),
+            ("guidance", reading.guidance),
+            (kind, sites),
+            ("intent", reading.intent),
+        )
+        if value
+    }
+    claim = ""
+    if reading.procedure:
+        try:
+            result = code_claim(
+                reading.procedure,
+                reading.guidance or Guidance.FLUOROSCOPY,
+                intent=reading.intent,
+                **{kind: sites},
+            )
+            claim = result.claim_text()
+        except InvalidInput:
+            claim = ""
+    return Case(sites, claim, reading.guidance is None, wizard_query)

@@ -16,16 +16,19 @@ from django.views.decorators.vary import vary_on_headers
 from codes.caching import cached_for_visitors, page_etag
 from codes.forms import CompareForm, SearchForm
 from codes.models import Code, Modifier, NoteTopic, Payer, Source, Taxonomy
-from codes.search import normalise_code
+from codes.search import normalise_code, search_case
 from codes.sheets import (
     CODE_SECTIONS,
     FAMILIES,
     FAMILY_ALIASES,
     MOST_USED,
     code_sheets,
+    differences,
     digest,
     glance,
     group_citations,
+    nerve_table,
+    worked_examples,
 )
 
 
@@ -67,6 +70,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "form": form,
         "query": query,
         "results": Code.objects.search(query) if query else None,
+        "case": search_case(query) if query else None,
     }
     template = "codes/search.html#results" if request.htmx else "codes/search.html"
     return render(request, template, context, status=200 if form.is_valid() else 400)
@@ -176,7 +180,17 @@ def compare(request: HttpRequest) -> HttpResponse:
         return render(request, "codes/compare.html", {"form": form}, status=400)
     sheets.sort(key=lambda sheet: wanted.index(sheet.code.code))
     title = " · ".join(sheet.code.display_code for sheet in sheets)
-    return render(request, "codes/compare.html", {"form": form, "sheets": sheets, "title": title})
+    differs = differences(sheets)
+    context = {
+        "form": form,
+        "sheets": sheets,
+        "title": title,
+        "differs": differs,
+    }
+    context["rows"] = len(differs) - (0 if sheets[0].descriptor else 1)  # the descriptor's row
+    context["differing"] = sum(differs.values())
+    context["shared"] = context["rows"] - context["differing"]
+    return render(request, "codes/compare.html", context)
 
 
 @require_safe
@@ -201,6 +215,10 @@ def cheatsheet(request: HttpRequest, family: str) -> HttpResponse:
         "sheets": sheets,
         "glance": glance(sheet.code for sheet in sheets),
         "digest": digest(sheets),
+        "examples": worked_examples(sheets),
+        "nerves": [
+            (Code.Region(region).label, nerve_table(region)) for region in chosen.nerve_regions
+        ],
     }
     return render(request, "codes/cheatsheet.html", context)
 

@@ -36,3 +36,25 @@ def render_markdown(text: str) -> str:
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     return mark_safe(render_markdown(text))  # noqa: S308 - sanitised by nh3 above
+
+
+# A first sentence shorter than this ("The codes are one-sided.") says too little alone.
+SHORT_SENTENCE = 40
+
+
+@register.filter
+def first_sentence(text: str) -> str:
+    """The first sentence of a text (up to a full stop followed by a space, or the end), with
+    the next one when it is short, for one-line summaries: the cheat sheets' rules. Linear."""
+    text = " ".join((text or "").split())
+    position = 0
+    while True:
+        stop = text.find(". ", position)
+        if stop == -1:
+            return text
+        position = stop + 2
+        # "e.g. 64493" or "i.e. the joint" does not end a sentence.
+        if text[max(0, stop - 3) : stop + 1].lower().endswith(("e.g.", "i.e.", "vs.")):
+            continue
+        if stop + 1 >= SHORT_SENTENCE:
+            return text[: stop + 1]

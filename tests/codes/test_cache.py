@@ -171,7 +171,7 @@ def test_it_serves_a_trainee_the_kept_page_but_never_keeps_one_rendered_for_them
     session.save()
     cache.clear()
     assert trainee.get("/codes/64490/").status_code == 200  # rendered for them, not kept
-    with django_assert_num_queries(12):  # so the next visitor's page is rendered too
+    with django_assert_num_queries(13):  # so the next visitor's page is rendered too
         kept = coder.get("/codes/64490/")
     with django_assert_num_queries(2):  # the session, the revision: then the kept page
         again = trainee.get("/codes/64490/")

@@ -93,6 +93,7 @@ CODE_SHEETS = [
     "their rules",
     "the relations from and to them, with both codes",
     "the source of every fact about them (one UNION)",
+    "the sources the engine cites (How to bill it)",
 ]
 CODE_PAGE = [REVISION, *CODE_SHEETS, "the payers (a payer without a note: not available)", DATASET]
 SECTION = [REVISION, *CODE_SHEETS, DATASET]
@@ -264,12 +265,15 @@ def test_it_offers_a_labelled_search_box_on_the_home_page(coder):
 def test_it_shows_the_code_families_at_a_glance(coder):
     response = coder.get("/")
     html = response.content.decode()
-    table = re.search(r'<table class="glance">.*?</table>', html, re.S).group(0)
+    table = re.search(r'<table class="glance[^"]*">.*?</table>', html, re.S).group(0)
     assert "Cervical or thoracic" in table and "Lumbar or sacral" in table
     for row in ("Fluoroscopy or CT", "Ultrasound", "Radiofrequency ablation"):
         assert row in table
     rows = [
-        [[code for code, _ in sequence(cell)] for cell in re.findall(r"<td>.*?</td>", row, re.S)]
+        [
+            [code for code, _ in sequence(cell)]
+            for cell in re.findall(r"<td[^>]*>.*?</td>", row, re.S)
+        ]
         for row in re.findall(r"<tr>.*?</tr>", table, re.S)[1:]
     ]
     assert [["64490", "64491", "64492"], ["64493", "64494", "64495"]] in rows
@@ -328,6 +332,117 @@ def test_it_shows_everything_on_the_64493_page_without_javascript(coder):
     assert "Spondylosis without myelopathy or radiculopathy, lumbar region" in page
     assert "Header, not billable" in page
     assert "Conflicts with the Medicare LCD" in page
+
+
+def bill_rows(html: str) -> dict[str, list[str]]:
+    """The "How to bill it" card: each case (row header) with the claim of each column."""
+    card = re.search(r'<section id="bill".*?</section>', html, re.S).group(0)
+    body = re.search(r"<tbody>.*?</tbody>", card, re.S).group(0)
+    rows = {}
+    for row in re.findall(r"<tr>.*?</tr>", body, re.S):
+        label = unescape(re.sub(r"<[^>]+>|Open in the wizard.*", " ", row.split("</th>")[0]))
+        claims = [
+            ", ".join(re.findall(r'class="claim-line">([^<]+)<', cell))
+            for cell in re.findall(r"<td[^>]*>.*?</td>", row, re.S)
+        ]
+        rows[" ".join(label.split())] = claims
+    return rows
+
+
+def test_it_answers_how_to_bill_64493_first_with_the_claim_lines_of_the_common_cases(coder):
+    html = coder.get("/codes/64493/").content.decode()
+    assert html.index('id="bill"') < html.index('id="payers"') < html.index('id="family"')
+    # Facts §4 and §5: Medicare practitioner claims put a bilateral level on one line with 50,
+    # add-ons included; KX on diagnostic injection lines only; ASC facility claims use RT/LT.
+    assert bill_rows(html) == {
+        "One level, one side (L4-L5 right)": ["64493-RT-KX", "64493-RT"],
+        "One level, both sides (L4-L5)": ["64493-50-KX", "64493-50"],
+        "Two levels, both sides (L4-L5, L5-S1)": [
+            "64493-50-KX, 64494-50-KX",
+            "64493-50, 64494-50",
+        ],
+        "Three levels, both sides (L3-L4, L4-L5, L5-S1)": [
+            "64493-50-KX, 64494-50-KX, 64495-50-KX",
+            "64493-50, 64494-50, 64495-50",
+        ],
+        "One level, both sides (L4-L5), ASC facility claim": [
+            "64493-RT-KX, 64493-LT-KX",
+            "64493-RT, 64493-LT",
+        ],
+    }
+    page = text(coder.get("/codes/64493/"))
+    assert "Diagnostic block" in page and "Therapeutic injection" in page
+    assert "Medicare limits and KX" in page
+    assert "requires the KX modifier on diagnostic facet injection lines only" in page
+    assert "at most 4 diagnostic and 4 therapeutic injection sessions" in page
+    # Each case opens the wizard with it filled in.
+    assert (
+        'href="/wizard/?procedure=injection&amp;guidance=fluoroscopy&amp;'
+        'joints=L4-L5%3AB%2CL5-S1%3AB&amp;payer=medicare&amp;intent=diagnostic"'
+    ) in html
+
+
+def test_it_shows_an_add_on_only_in_the_cases_that_put_it_on_the_claim(coder):
+    html = coder.get("/codes/64494/").content.decode()
+    rows = bill_rows(html)
+    assert list(rows) == [
+        "Two levels, both sides (L4-L5, L5-S1)",
+        "Three levels, both sides (L3-L4, L4-L5, L5-S1)",
+        "Two levels, both sides (L4-L5, L5-S1), ASC facility claim",
+    ]
+    assert rows["Two levels, both sides (L4-L5, L5-S1)"][0] == "64493-50-KX, 64494-50-KX"
+    card = re.search(r'<section id="bill".*?</section>', html, re.S).group(0)
+    assert re.findall(r'<strong class="claim-line">([^<]+)<', card)[:2] == [
+        "64494-50-KX",
+        "64494-50",
+    ]
+    assert "64494 is on the claim in these cases" in text(coder.get("/codes/64494/bill/"))
+
+
+def test_it_counts_ablation_joints_and_gives_no_kx_on_the_ablation_card(coder):
+    rows = bill_rows(coder.get("/codes/64636/").content.decode())
+    # Facts §3: 64636 is one unit per additional joint; RFA lines take no KX (§5).
+    assert rows["Three joints, both sides (L3-L4, L4-L5, L5-S1)"] == ["64635-50, 64636-50 x2"]
+    assert not any("KX" in claim for claims in rows.values() for claim in claims)
+
+
+def test_it_says_the_wizard_does_not_code_a_code_outside_the_facet_families(coder):
+    html = coder.get("/codes/64451/").content.decode()
+    card = re.search(r'<section id="bill".*?</section>', html, re.S).group(0)
+    assert "is not one of the facet code families the wizard codes" in unescape(card)
+    assert "claim-line" not in card
+
+
+def test_it_shows_the_payer_notes_one_payer_at_a_time(coder):
+    html = fragment(coder, "64493", "payers")
+    tabs = re.findall(r'<details class="payer" name="payer" id="payer-([a-z-]+)">', html)
+    assert tabs == list(Payer.objects.values_list("slug", flat=True))
+    assert '<details class="payer" name="payer" id="payer-medicare" open' not in html
+    medicare = PayerNote.objects.published().filter(payer__slug="medicare", codes__code="64493")
+    summary = re.search(r'id="payer-medicare">\s*<summary>(.*?)</summary>', html, re.S).group(1)
+    assert f"{medicare.count()} notes" in " ".join(summary.split())
+
+
+def test_it_states_a_note_shared_by_every_diagnosis_of_a_group_once(coder):
+    html = fragment(coder, "64494", "diagnoses")
+    groups = {
+        re.search(r"<h3>([^<]+)</h3>", group).group(1): unescape(group)
+        for group in html.split('<details class="diagnosis-group"')[1:]
+    }
+    listed = groups["Listed by a payer as supporting medical necessity"]
+    shared = "On the covered-diagnosis list of the harmonized Medicare facet LCD"
+    assert listed.count(shared) == 1
+    assert "M47.816" in listed and "M53.87" in listed
+    # A group whose notes differ keeps them on its rows.
+    headers = groups["Header code, not billable"]
+    assert "Report a child code: M54.50, M54.51 or M54.59." in headers
+    assert "Report M51.360, M51.361, M51.362 or M51.369." in headers
+
+
+def test_it_folds_several_sources_behind_their_count(coder):
+    html = coder.get("/codes/64494/").content.decode()
+    assert re.search(r'<details class="cited">\s*<summary>\d+ sources</summary>', html)
+    assert re.search(r'<span class="cited">\s*<span class="cited-label">Source:</span>', html)
 
 
 def test_it_groups_payer_notes_by_payer_and_says_not_available_for_the_rest(coder):
@@ -394,7 +509,7 @@ def test_it_shows_ultrasound_and_medicare_non_coverage_on_0216t(coder):
     page = text(coder.get("/codes/0216T/"))
     assert "Ultrasound-guided facet joint injection in the lower back or sacrum" in page
     assert "Imaging guidance Ultrasound" in page
-    assert "Medicare coverage Not reasonable and necessary under the facet LCDs" in page
+    assert "Medicare coverage: Not reasonable and necessary under the facet LCDs" in page
     assert (
         "Medicare LCDs treat ultrasound-guided facet work as not reasonable and necessary" in page
     )
@@ -547,6 +662,31 @@ def test_it_compares_codes_side_by_side_in_the_order_given(coder):
     assert "Lumbar or sacral Cervical or thoracic" in page
 
 
+def test_it_highlights_the_rows_that_differ_and_hides_the_rest_until_show_all(coder):
+    html = coder.get("/compare", {"codes": "64493,64494"}).content.decode()
+    rows = {
+        " ".join(unescape(re.sub(r"<[^>]+>", " ", label)).split()): kind
+        for kind, label in re.findall(
+            r'<tr class="(differs|same)">\s*<th scope="row">(.*?)</th>', html, re.S
+        )
+    }
+    # 64493 and +64494: the same region, procedure and guidance; a primary and its add-on.
+    assert rows["Region"] == rows["Procedure"] == rows["Imaging guidance"] == "same"
+    assert rows["Summary (differs)"] == rows["Reported (differs)"] == "differs"
+    assert 'id="show-all"' in html and '<label for="show-all">Show all rows</label>' in html
+    page = text(coder.get("/compare", {"codes": "64493,64494"}))
+    differing = sum(kind == "differs" for kind in rows.values())
+    assert f"{differing} of {len(rows)} rows differ" in page
+
+
+def test_it_names_each_related_code_once_on_the_compare_page(coder):
+    html = coder.get("/compare", {"codes": "64490,64493"}).content.decode()
+    related = re.search(r"Related codes.*?</tr>", html, re.S).group(0)
+    first_column = re.search(r"<td[^>]*>.*?</td>", related, re.S).group(0)
+    assert first_column.count('href="/codes/64491/"') == 1
+    assert "primary for add-on, next level" in first_column
+
+
 def test_it_compares_up_to_four_codes(coder):
     response = coder.get("/compare", {"codes": "64490,64493,0213t,64633"})
     assert response.status_code == 200
@@ -603,10 +743,40 @@ def test_it_puts_the_lumbar_rules_and_mistakes_on_the_lumbar_sheet(coder):
     assert "The third level or more can be billed with the add-on code CPT 64494." in page
 
 
+def test_it_prints_each_rule_with_its_first_sentence_on_the_cheat_sheet(coder):
+    page = text(coder.get("/cheatsheet/lumbar-sacral/"))
+    assert "How Medicare pays modifier 50. Medicare accepts modifier 50 only on codes with" in page
+    assert "No modifier 51 on add-on codes. Do not append modifier 51 to the add-on codes" in page
+
+
+def test_it_gives_a_worked_example_and_the_nerve_to_joint_table(coder):
+    response = coder.get("/cheatsheet/lumbar-sacral/")
+    page = text(response).replace(" ,", ",")  # each line is an element of its own
+    # Facts §4, §5: two bilateral levels, Medicare: 50 on each line, KX on diagnostic lines.
+    assert "Diagnostic block: 64493-50-KX, 64494-50-KX" in page
+    assert "Therapeutic injection: 64493-50, 64494-50" in page
+    assert "64635-50, 64636-50" in page
+    # Facts §9: L4-L5 <- L3 + L4 medial branches; L5-S1 <- L4 + the L5 dorsal ramus.
+    assert "L4-L5 ← L3 + L4" in page and "L5-S1 ← L4 + L5 dorsal ramus" in page
+    assert "C5-C6" not in page
+    cervical = text(coder.get("/cheatsheet/cervical-thoracic/"))
+    assert "C5-C6 ← C5 + C6" in cervical and "T12-L1 ← T11 + T12" in cervical
+
+
+def test_it_names_the_sources_of_the_cheat_sheet_by_title(coder):
+    html = coder.get("/cheatsheet/lumbar-sacral/").content.decode()
+    printed = re.search(r'<p class="print-only">(.*?)</p>', html, re.S).group(1)
+    cited = Rule.objects.filter(codes__code="64493").first().sources.first()
+    assert cited.title in unescape(printed)
+    assert not re.search(r"\b(fcsocg|norqa|l38773q)\b", printed)
+
+
 def test_it_lays_the_cheat_sheets_out_for_print():
     css = (Path(settings.BASE_DIR) / "static/css/site.css").read_text()
     print_css = css[css.index("@media print") :]
     assert "@page" in print_css and ".site-header" in print_css
+    # Body text at 10 pt at least (the browser test prints each sheet on one Letter page).
+    assert re.search(r"@media print \{.*?font-size: 10pt", css, re.S)
 
 
 def test_it_redirects_a_short_family_name_and_refuses_an_unknown_one(coder):
@@ -657,3 +827,16 @@ def test_it_gives_every_page_an_icon(coder):
     asked = coder.get("/favicon.ico")
     assert asked.status_code == 302
     assert asked["Location"] == icon.group(1)
+
+
+def test_the_home_page_reads_a_pasted_note_without_a_token_and_stores_nothing(client):
+    # The home page is kept in the cache for every visitor, so its note box posts no CSRF
+    # token; the reader's answer is private and nothing of the note is kept.
+    from django.test import Client
+
+    home = client.get("/").content.decode()
+    assert 'action="/read/"' in home and 'name="text"' in home
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/read/", {"text": "Bilateral L4-L5 medial branch block, fluoroscopy."})
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]

@@ -142,6 +142,51 @@ def test_it_reads_a_spinal_level_as_its_region_and_finds_the_codes_naming_it():
     assert codes[:2] == ["64490", "64633"], "the codes that say T12-L1 is coded there"
 
 
+CASE = "bilateral L4-L5 and L5-S1 medial branch block"
+
+
+def test_it_puts_the_primary_code_of_a_described_case_first():
+    # Two lumbar levels under fluoroscopy: 64493 for the first, +64494 for the second (facts §3).
+    results = search(CASE)
+    assert results.codes[:3] == LUMBAR_INJECTIONS
+    assert results.hits[0].complete, "the sides are not a word the code must contain"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [CASE, "lumbar", "MBB", "RFA", "facet", "cervical medial branch block", "T12-L1", "bilatral"],
+)
+def test_it_never_ranks_an_add_on_before_its_primary_code(query):
+    codes = search(query).codes
+    for primary, add_ons in (
+        ("64490", ("64491", "64492")),
+        ("64493", ("64494", "64495")),
+        ("0213T", ("0214T", "0215T")),
+        ("0216T", ("0217T", "0218T")),
+        ("64633", ("64634",)),
+        ("64635", ("64636",)),
+    ):
+        for add_on in add_ons:
+            if add_on in codes and primary in codes:
+                assert codes.index(primary) < codes.index(add_on), (query, primary, add_on)
+
+
+def test_it_ranks_fluoroscopy_codes_before_ultrasound_unless_asked_for_ultrasound():
+    codes = search(CASE).codes
+    assert max(codes.index(code) for code in LUMBAR_INJECTIONS) < codes.index("0216T")
+    ultrasound = search("ultrasound L4-L5 medial branch block").codes
+    assert ultrasound[:3] == ["0216T", "0217T", "0218T"]
+
+
+def test_it_ranks_add_ons_as_matched_when_the_query_asks_for_an_additional_level():
+    assert search("lumbar additional level").codes[0] != "64493"
+
+
+def test_it_keeps_forgiving_typos_in_a_described_case():
+    results = search("bilaterl L4-L5 L5-S1 medial brnch blok")
+    assert results.codes[0] == "64493"
+
+
 @pytest.mark.parametrize("query", ["", "   ", "knee arthroscopy", "zzzz"])
 def test_it_finds_nothing_for_an_empty_or_unrelated_query(query):
     assert not search(query)
@@ -170,6 +215,20 @@ def test_it_makes_the_form_an_active_search(coder):
     assert 'hx-trigger="input changed delay:300ms, search"' in html
     assert 'hx-target="#results"' in html and 'id="results"' in html
     assert 'hx-push-url="true"' in html
+
+
+def test_it_makes_the_home_page_search_box_live_too(coder):
+    html = coder.get("/").content.decode()
+    form = re.search(r'<form class="search-form".*?</form>', html, re.S).group(0)
+    assert 'action="/search"' in form and 'hx-get="/search"' in form
+    assert 'hx-trigger="input changed delay:300ms, search"' in form
+    assert 'hx-target="#results"' in form and 'hx-push-url="true"' in form
+    assert '<div id="results" class="home-results" aria-live="polite"></div>' in html
+
+
+def test_it_lists_the_described_case_with_64493_first_on_the_search_page(coder):
+    html = coder.get("/search", {"q": CASE}).content.decode()
+    assert result_codes(html)[:3] == LUMBAR_INJECTIONS
 
 
 def test_it_answers_htmx_with_only_the_results(coder):
@@ -209,3 +268,34 @@ def test_it_escapes_the_query_it_shows(coder):
     html = coder.get("/search", {"q": '<img src=x onerror="alert(1)">'}).content.decode()
     assert "<img src=x" not in html
     assert "&lt;img src=x" in html
+
+
+# A query that describes a case: the answer on top, and the wizard filled in ----------------
+
+
+@pytest.mark.parametrize(
+    ("query", "claim", "wizard"),
+    [
+        # Written by hand: two bilateral lumbar levels, modifier 50 on one line each (facts §4).
+        (
+            "bilateral L4-L5 and L5-S1 medial branch block",
+            "64493-50, 64494-50",
+            "/wizard/?procedure=injection&amp;joints=L4-L5:B,L5-S1:B",
+        ),
+        # A lumbar ablation on the right: the first lumbar joint is 64635 (facts §3).
+        ("right L4-5 RFA", "64635-RT", "/wizard/?procedure=rfa&amp;joints=L4-L5:R"),
+    ],
+)
+def test_a_query_describing_a_case_puts_the_claim_and_the_wizard_on_top(
+    client, query, claim, wizard
+):
+    html = client.get("/search", {"q": query}).content.decode()
+    case = re.search(r'<p class="search-case">(.*?)</p>', html, re.S).group(1)
+    assert f'<code class="claim">{claim}</code>' in case
+    assert f'href="{wizard}"' in case
+    assert html.index('class="search-case"') < html.index('class="count"')
+
+
+def test_a_query_naming_no_level_gets_no_case(client):
+    assert 'class="search-case"' not in client.get("/search", {"q": "64493"}).content.decode()
+    assert 'class="search-case"' not in client.get("/search", {"q": "lumbar mbb"}).content.decode()

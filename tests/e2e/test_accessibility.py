@@ -39,8 +39,12 @@ MAIN_PAGES = [
     "/wizard/?procedure=injection&guidance=fluoroscopy",
     pytest.param(
         "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
-        "&format=medicare&intent=diagnostic",
+        "&payer=medicare&intent=diagnostic",
         id="/wizard/ result",
+    ),
+    pytest.param(
+        "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R",
+        id="/wizard/ payer step",
     ),
     "/quiz/",
     "/quiz/join",

@@ -1,5 +1,6 @@
-"""A coder reads a code page: every section, the family in reporting order, the payer notes with
-"not available" where no source gives a payer's rule, and the way on to the next code."""
+"""A coder reads a code page: how to bill it first, every section, the family in reporting order,
+the payer notes one payer at a time (the last one chosen remembered) with "not available" where
+no source gives a payer's rule, and the way on to the next code."""
 
 import re
 
@@ -12,12 +13,13 @@ from notes.models import PayerNote
 pytestmark = pytest.mark.e2e
 
 SECTIONS = [
+    "How to bill it",
+    "Payer notes",
     "Place in the family",
     "Modifiers",
     "Related codes",
     "Provider taxonomies",
     "Diagnoses",
-    "Payer notes",
     "What some sources get wrong",
     "Sources",
 ]
@@ -36,11 +38,14 @@ def test_it_shows_everything_about_a_code_and_leads_on_to_the_next_level(page):
     payers = page.get_by_role("region", name="Payer notes")
     published = PayerNote.objects.published().filter(codes__code="64493")
     for payer in Payer.objects.all():
+        payers.locator(f"#payer-{payer.slug} > summary").click()
         section = payers.get_by_role("region", name=payer.name, exact=True)
+        expect(section).to_be_visible()
         if published.filter(payer=payer).exists():
             expect(section).not_to_contain_text("Not available")
         else:
             expect(section).to_contain_text("Not available")
+        expect(payers.locator("details.payer[open]")).to_have_count(1)  # one payer at a time
 
     family.get_by_role("link", name=re.compile("64494")).click()
     expect(page).to_have_url(re.compile(r"/codes/64494/$"))
@@ -51,6 +56,7 @@ def test_it_serves_a_section_on_its_own_page(page):
     page.goto("/codes/64493/payers/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("64493")
     expect(page.get_by_role("heading", level=2, name="Payer notes")).to_be_visible()
+    page.locator("#payer-medicare > summary").click()
     expect(page.get_by_role("link", name="Medicare").first).to_be_visible()
 
 
@@ -70,3 +76,37 @@ def test_it_serves_the_kept_page_working_like_a_fresh_one(page):
     assert page.evaluate("() => typeof window.htmx") == "object"
     page.keyboard.press("/")
     expect(page.get_by_role("searchbox", name="Search codes")).to_be_focused()
+
+
+def test_it_answers_how_to_bill_it_in_the_first_screen_and_opens_the_case_in_the_wizard(page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/codes/64494/")
+    card = page.get_by_role("region", name="How to bill it")
+    expect(card).to_contain_text("64493-50-KX")
+    expect(card.locator("strong.claim-line").first).to_have_text("64494-50-KX")
+    assert card.bounding_box()["y"] < 900, "the card starts in the first screen"
+    payers = page.get_by_role("region", name="Payer notes")
+    box = payers.bounding_box()
+    assert box["y"] + box["height"] < 2 * 900 + 200, "card and payer tabs in about two screens"
+    card.locator("a.wizard-link[href*='joints=L4-L5%3AB%2CL5-S1%3AB']").first.click()
+    expect(page).to_have_url(re.compile(r"/wizard/\?.*joints=L4-L5(:|%3A)B(,|%2C)L5-S1(:|%3A)B"))
+    expect(page.locator("main")).to_contain_text("64494-50-KX")
+
+
+def test_it_remembers_the_payer_last_opened_on_the_next_code_page(page):
+    page.goto("/codes/64493/")
+    page.locator("#payer-aetna > summary").click()
+    expect(page.get_by_role("region", name="Aetna", exact=True)).to_be_visible()
+    page.goto("/codes/64494/")
+    expect(page.locator("#payer-aetna")).to_have_attribute("open", "")
+    expect(page.locator("#payer-medicare")).not_to_have_attribute("open", "")
+    page.goto("/codes/64494/#payer-cigna")  # an address naming a payer opens that one
+    expect(page.locator("#payer-cigna")).to_have_attribute("open", "")
+
+
+def test_it_opens_a_payer_without_javascript(no_js_page):
+    page = no_js_page
+    page.goto("/codes/64493/")
+    page.locator("#payer-medicare > summary").click()
+    expect(page.get_by_role("region", name=re.compile("^Medicare"))).to_be_visible()
+    expect(page.locator("#payer-medicare .note").first).to_be_visible()

@@ -1,5 +1,6 @@
-"""A coder finds a code: search as you type (htmx), the plain form without JavaScript, and the
-"/" key that brings the search box from anywhere."""
+"""A coder finds a code: search as you type (htmx) on the search page and the home page, a case
+described in words ranked with its primary code first, the plain form without JavaScript, and
+the "/" key that brings the search box from anywhere."""
 
 import re
 
@@ -61,3 +62,16 @@ def test_it_focuses_the_search_box_when_the_coder_presses_slash(page):
     focused.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q=sacroiliac$"))
     expect(page.locator("main a[href='/codes/27096/']")).to_be_visible()
+
+
+def test_it_searches_as_the_coder_types_on_the_home_page_with_the_primary_code_first(page):
+    page.goto("/")
+    page.evaluate("window.sameDocument = true")
+    page.locator("main input[name=q]").press_sequentially(
+        "bilateral L4-L5 and L5-S1 medial branch block", delay=10
+    )
+    expect(page).to_have_url(re.compile(r"/search\?q=bilateral"))
+    expect(result_links(page).first).to_have_attribute("href", "/codes/64493/")
+    expect(result_links(page).nth(1)).to_have_attribute("href", "/codes/64494/")
+    expect(page.get_by_role("heading", level=2, name="Code families at a glance")).to_be_visible()
+    assert page.evaluate("window.sameDocument") is True, "the page was reloaded"
