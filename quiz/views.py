@@ -207,6 +207,8 @@ def render_question(
     question = question or visit.question(number)
     if answer is None and question.pk in visit.answered:
         answer = attempt.answers.filter(question=question).first()
+    if answer is not None and answer.question_id == question.pk:
+        answer.question = question  # the kept question: its feedback reads it without a query
     following = next_number(attempt, visit.answered, number)
     context = {
         "attempt": attempt,
