@@ -41,6 +41,7 @@ from coding.engine import (
     Term,
     by_part,
     code_claim,
+    joints_from_nerves,
     parse_entries,
     read_coverage,
     side_of,
@@ -447,6 +448,39 @@ class WizardForm(ClaimForm):
         other = "nerves" if kind == "joints" else "joints"
         return self.url(kind, **{kind: entries_text(pairs), other: ""})
 
+    def both_url(self, kind: str, name: str) -> str:
+        """The joints step with a joint (or nerve) on both sides, or on none when it was."""
+        sides = self.sides(kind)
+        both = {Side.LEFT, Side.RIGHT}
+        sides[name] = set() if sides.get(name, set()) >= both else both
+        order = [entry for _, names in PICKER_GROUPS[kind] for entry in names]
+        pairs = tuple((entry, side_of(sides[entry])) for entry in order if sides.get(entry))
+        other = "nerves" if kind == "joints" else "joints"
+        return self.url(kind, **{kind: entries_text(pairs), other: ""})
+
+    def counted_text(self) -> str:
+        """What the picks count as, for the live preview: 'L4-L5 both sides, L5-S1 right (2
+        levels)'; nerves are counted into joints by the engine."""
+        kind = self.sites_kind
+        sides = self.sides(kind)
+        if not sides:
+            return ""
+        pairs = tuple((name, side_of(picked)) for name, picked in sides.items() if picked)
+        if kind == "joints":
+            joints, left_over = pairs, ()
+        else:
+            joints, left_over = joints_from_nerves(pairs)
+        order = {name: index for index, name in enumerate(JOINTS)}
+        joints = sorted(joints, key=lambda pair: order[pair[0]])
+        counted = ", ".join(f"{joint} {Side(side).label}" for joint, side in joints)
+        levels = len(joints)
+        text = f"{counted} ({levels} level{'s' if levels != 1 else ''})" if joints else "no joint"
+        if left_over:
+            text += "; completing no joint: " + ", ".join(
+                f"{site_label('nerves', nerve)} {Side(side).label}" for nerve, side in left_over
+            )
+        return text
+
     def api_url(self) -> str:
         return reverse("coding:wizard-api") + "?" + urlencode(self.state(), safe=":,")
 
@@ -531,6 +565,7 @@ class WizardForm(ClaimForm):
                         "right": Side.RIGHT in sides.get(name, ()),
                         "left_url": self.toggled_url(kind, name, Side.LEFT),
                         "right_url": self.toggled_url(kind, name, Side.RIGHT),
+                        "both_url": self.both_url(kind, name),
                     }
                     for name in names
                 ],

@@ -44,6 +44,7 @@ def api(request: HttpRequest, body: dict) -> dict:
     if scenario is not None:
         if not isinstance(scenario, dict):
             raise ApiError("'scenario' must be an object: procedure, guidance, joints, intent.")
+        scenario = _from_reader(scenario)
         check_keys(scenario, SCENARIO_KEYS, "the scenario")
         for key in SCENARIO_KEYS:
             body_text(scenario, key, max_length=1000, required=False)
@@ -52,6 +53,32 @@ def api(request: HttpRequest, body: dict) -> dict:
     except ClaimError as error:
         raise ApiError(str(error)) from None
     return audit.as_dict()
+
+
+# What POST /api/read-note answers beyond the wizard's description: taken as a scenario, these
+# are left aside.
+READER_KEYS = ("technique", "findings", "review", "claim", "lines", "warnings")
+
+
+def _from_reader(scenario: dict) -> dict:
+    """The wizard's description in a scenario that may be the note reader's answer as it came:
+    its nerves when it names nerves (as the wizard link it gives), its review questions refused
+    when they held the claim back (the scenario would be a guess)."""
+    if not any(key in scenario for key in READER_KEYS):
+        return scenario
+    review = scenario.get("review")
+    if review and not scenario.get("lines"):
+        questions = (
+            " ".join(str(question) for question in review[:3]) if isinstance(review, list) else ""
+        )
+        raise ApiError(
+            "The note reader held this claim back: answer its review questions first. "
+            + questions[:500]
+        )
+    described = {key: value for key, value in scenario.items() if key not in READER_KEYS}
+    if described.get("nerves"):
+        described.pop("joints", None)
+    return {key: value for key, value in described.items() if value is not None}
 
 
 # --- The page -------------------------------------------------------------------------------------

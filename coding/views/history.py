@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -306,7 +308,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "hidden": _hidden(form, rows),
     }
     if result is not None:
-        context |= _result_context(result)
+        context |= _result_context(result, form.data)
     if request.htmx and action == "add":
         template = "coding/check.html#history"
     elif request.htmx and action in ("check", ""):
@@ -357,7 +359,7 @@ LANES = (("diagnostic", "Diagnostic"), ("therapeutic", "Therapeutic"), ("rfa", "
 LABEL_WIDTH = 110
 
 
-def _result_context(result: Check) -> dict:
+def _result_context(result: Check, data) -> dict:
     """Each criterion with its Source records (1 query), and the timeline per region."""
     keys = {key for criterion in result.criteria for key in criterion.sources}
     keys |= {key for warning in result.warnings for key in warning.sources}
@@ -366,7 +368,12 @@ def _result_context(result: Check) -> dict:
     def cited(item):
         return item, [sources.get(key) or Source(key=key, title=key) for key in item.sources]
 
+    claim = result.result.claim_text() if result.result else ""
+    # The auditor with this claim and payer (its page checks what it is given).
+    payer = {key: data.get(key) for key in ("payer", "mac") if data.get(key)}
+    audit_query = {"claim": claim, **payer}
     return {
+        "audit_url": (reverse("coding:audit") + "?" + urlencode(audit_query)) if claim else "",
         "criteria": [cited(criterion) for criterion in result.criteria],
         "warnings": [cited(warning) for warning in result.warnings],
         "timelines": [_timeline(result, count) for count in result.counts],

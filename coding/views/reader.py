@@ -124,6 +124,13 @@ def _result_context(reading: Reading) -> dict:
         "segments": segments(reading),
         "ignored": [finding for finding in reading.findings if not finding.used],
         "wizard_url": reverse("coding:wizard") + "?" + urlencode(reading.wizard_query()),
+        "audit_url": (
+            reverse("coding:audit")
+            + "?"
+            + urlencode({"claim": reading.claim, **reading.wizard_query()})
+            if reading.claim
+            else ""
+        ),
     }
 
 

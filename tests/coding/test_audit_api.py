@@ -134,3 +134,17 @@ def test_it_refuses_a_body_that_is_not_a_json_object(coder, raw, content_type, m
 
 def test_it_takes_post_only(coder):
     assert coder.get(URL).status_code == 405
+
+
+def test_it_takes_the_note_readers_answer_as_the_scenario(coder):
+    note = "Bilateral L4-L5 and right L5-S1 medial branch blocks, therapeutic, under fluoroscopy."
+    reading = coder.post("/api/read-note", {"text": note}, content_type="application/json")
+    assert reading.status_code == 200
+    data = audit(coder, {"claim": "64493-50, 64494-50", "scenario": reading.json()})
+    # Written by hand: L5-S1 was treated on the right only (facts §4, mixed laterality).
+    assert data["corrected"] == "64493-50, 64494-RT"
+
+
+def test_it_refuses_a_reading_the_reader_held_back(coder):
+    held = {"procedure": "injection", "joints": "", "review": ["Which side?"], "lines": []}
+    assert "held this claim back" in error(coder, {"claim": "64493-50", "scenario": held})

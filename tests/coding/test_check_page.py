@@ -239,3 +239,8 @@ def test_it_shows_the_prior_authorisation_summary_with_a_way_back(coder):
 
 def test_it_refuses_an_unknown_action(coder):
     assert coder.post(URL, {**FORM, "action": "delete"}).status_code == 400
+
+
+def test_the_result_links_to_the_auditor_with_its_claim_and_payer(coder):
+    html = coder.post(URL, {**FORM, "action": "check"}).content.decode()
+    assert 'href="/audit/?claim=64493-50-KX%2C+64494-50-KX&amp;payer=medicare' in html

@@ -213,3 +213,9 @@ def test_the_page_logs_no_note_text_when_the_reader_fails(client, monkeypatch, c
     assert caplog.records
     for record in caplog.records:
         assert "Zebediah" not in logging.Formatter().format(record)
+
+
+def test_the_page_links_its_claim_to_the_wizard_and_the_auditor(client):
+    note = "Bilateral L4-L5 and L5-S1 medial branch blocks under fluoroscopy, therapeutic."
+    html = client.post("/read/", {"text": note}).content.decode()
+    assert 'href="/audit/?claim=64493-50%2C+64494-50&amp;procedure=injection' in html

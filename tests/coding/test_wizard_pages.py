@@ -94,23 +94,23 @@ def heading(response) -> str:
     [
         (
             "answered=procedure&procedure=injection",
-            "Step 2 of 4: imaging guidance",
+            "Step 2 of 5: imaging guidance",
             "/wizard/?procedure=injection",
         ),
         (
             "procedure=rfa&answered=guidance&guidance=ct",
-            "Step 3 of 4: joints treated",
+            "Step 3 of 5: joints treated",
             "/wizard/?procedure=rfa&guidance=ct",
         ),
         (
             "procedure=injection&guidance=fluoroscopy&answered=joints"
             "&joint-L4-L5=B&joint-L5-S1=R&joint-L3-L4=",
-            "Step 4 of 4: payer and claim",
+            "Step 4 of 5: payer and claim",
             "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R",
         ),
         (
             "procedure=injection&guidance=fluoroscopy&answered=nerves&nerve-L3=B&nerve-L4=B",
-            "Step 4 of 4: payer and claim",
+            "Step 4 of 5: payer and claim",
             "/wizard/?procedure=injection&guidance=fluoroscopy&nerves=L3:B,L4:B",
         ),
         (
@@ -142,7 +142,7 @@ def test_it_renders_the_whole_page_without_htmx(coder):
     html = response.content.decode()
     assert "<html" in html
     assert "<h1>Level and laterality wizard</h1>" in html
-    assert heading(response) == "Step 2 of 4: imaging guidance"
+    assert heading(response) == "Step 2 of 5: imaging guidance"
     assert "HX-Request" in response["Vary"]
 
 
@@ -165,7 +165,7 @@ def test_it_keeps_picking_joints_while_the_lists_change_with_htmx(coder):
         headers={**HTMX, "HX-Trigger": "edit-joints"},
     )
     assert response.status_code == 200
-    assert heading(response) == "Step 3 of 4: joints treated"
+    assert heading(response) == "Step 3 of 5: joints treated"
     assert response["HX-Push-Url"] == (
         "/wizard/?procedure=injection&guidance=ct&joints=C5-C6:B,L4-L5:L&step=joints"
     )
@@ -188,18 +188,18 @@ def select(html: str, name: str) -> str:
 def test_it_walks_from_the_first_step_to_the_result_without_javascript(coder):
     page = coder.get(URL)
     assert page.status_code == 200
-    assert heading(page) == "Step 1 of 4: procedure"
+    assert heading(page) == "Step 1 of 5: procedure"
     assert '<form method="get"' in page.content.decode()
 
     page = submit(coder, page, procedure="injection")
-    assert heading(page) == "Step 2 of 4: imaging guidance"
+    assert heading(page) == "Step 2 of 5: imaging guidance"
     assert page.redirect_chain[-1][0] == "/wizard/?procedure=injection"
 
     page = submit(coder, page, guidance="fluoroscopy")
-    assert heading(page) == "Step 3 of 4: joints treated"
+    assert heading(page) == "Step 3 of 5: joints treated"
 
     page = submit(coder, page, joint_L4_L5="B", joint_L5_S1="R")
-    assert heading(page) == "Step 4 of 4: payer and claim"
+    assert heading(page) == "Step 4 of 5: payer and claim"
     assert page.redirect_chain[-1][0] == (
         "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
     )
@@ -215,7 +215,7 @@ def test_it_counts_nerves_picked_without_javascript(coder):
     page = coder.get(f"{URL}?procedure=injection&guidance=ct")
     switch = next(href for href, _ in StepForm(page.content.decode()).hx_links if "nerves" in href)
     page = coder.get(switch)
-    assert heading(page) == "Step 3 of 4: nerves treated"
+    assert heading(page) == "Step 3 of 5: nerves treated"
     page = submit(coder, page, nerve_L3="B", nerve_L4="B", nerve_L5="B")
     page = submit(coder, page, payer="medicare", intent="therapeutic")
     html = page.content.decode()
@@ -229,7 +229,7 @@ def test_it_toggles_a_side_on_the_spine_diagram_with_plain_links(coder):
     links = StepForm(page.content.decode()).links
     page = coder.get(links["edit-joint-L4-L5-L"])
     assert page.status_code == 200
-    assert heading(page) == "Step 3 of 4: joints treated"
+    assert heading(page) == "Step 3 of 5: joints treated"
     assert parse_qs(page.request["QUERY_STRING"]) == {
         "procedure": ["injection"],
         "guidance": ["ct"],
@@ -243,7 +243,7 @@ def test_it_toggles_a_side_on_the_spine_diagram_with_plain_links(coder):
     assert "joints=L4-L5:R&" in page.request["QUERY_STRING"]
     page = coder.get(StepForm(page.content.decode()).links["edit-joint-L4-L5-R"])
     assert "joints" not in parse_qs(page.request["QUERY_STRING"])
-    assert heading(page) == "Step 3 of 4: joints treated"
+    assert heading(page) == "Step 3 of 5: joints treated"
 
 
 def test_it_gives_every_htmx_link_the_same_address_as_its_href(coder):
@@ -255,7 +255,7 @@ def test_it_gives_every_htmx_link_the_same_address_as_its_href(coder):
 
 def test_it_shows_a_later_step_again_to_change_an_answer_keeping_the_others(coder):
     page = coder.get(RESULT + "&step=guidance")
-    assert heading(page) == "Step 2 of 4: imaging guidance"
+    assert heading(page) == "Step 2 of 5: imaging guidance"
     page = submit(coder, page, guidance="ultrasound")
     assert heading(page) == "Result"
     assert claim_shown(page.content.decode()) == "0216T-50, 0217T-RT"
@@ -263,7 +263,7 @@ def test_it_shows_a_later_step_again_to_change_an_answer_keeping_the_others(code
 
 def test_it_never_shows_a_step_past_the_first_unanswered_one(coder):
     page = coder.get(f"{URL}?procedure=injection&step=payer", follow=True)
-    assert heading(page) == "Step 2 of 4: imaging guidance"
+    assert heading(page) == "Step 2 of 5: imaging guidance"
     assert page.redirect_chain == [("/wizard/?procedure=injection", 302)]
 
 
@@ -345,7 +345,7 @@ def test_it_moves_old_format_links_to_the_payer_and_keeps_their_lines(coder, old
     if claim:
         assert claim_shown(page.content.decode()) == claim
     else:
-        assert heading(page) == "Step 4 of 4: payer and claim"
+        assert heading(page) == "Step 4 of 5: payer and claim"
 
 
 def test_it_links_its_own_stylesheet_and_script_and_nothing_inline(coder):
@@ -380,60 +380,60 @@ def test_it_labels_every_control(coder):
 @pytest.mark.parametrize(
     ("query", "shown", "message"),
     [
-        ("procedure=surgery", "Step 1 of 4: procedure", "Unknown procedure &#x27;surgery&#x27;"),
-        ("answered=procedure", "Step 1 of 4: procedure", "Choose the procedure."),
+        ("procedure=surgery", "Step 1 of 5: procedure", "Unknown procedure &#x27;surgery&#x27;"),
+        ("answered=procedure", "Step 1 of 5: procedure", "Choose the procedure."),
         (
             "procedure=injection&guidance=laser",
-            "Step 2 of 4: imaging guidance",
+            "Step 2 of 5: imaging guidance",
             "Unknown guidance &#x27;laser&#x27;",
         ),
         (
             "procedure=injection&answered=guidance",
-            "Step 2 of 4: imaging guidance",
+            "Step 2 of 5: imaging guidance",
             "Choose the imaging guidance.",
         ),
-        ("procedure=injection&guidance=ct&joints=L6-L7:B", "Step 3 of 4: joints treated", "L6-L7"),
+        ("procedure=injection&guidance=ct&joints=L6-L7:B", "Step 3 of 5: joints treated", "L6-L7"),
         (
             "procedure=injection&guidance=ct&joints=L3-L5:B",
-            "Step 3 of 4: joints treated",
+            "Step 3 of 5: joints treated",
             "not adjacent",
         ),
         (
             "procedure=injection&guidance=ct&answered=joints&joint-L4-L5=&joint-L5-S1=",
-            "Step 3 of 4: joints treated",
+            "Step 3 of 5: joints treated",
             "Pick at least one joint and its side.",
         ),
         (
             "procedure=injection&guidance=ct&answered=joints&joint-L4-L5=Q",
-            "Step 3 of 4: joints treated",
+            "Step 3 of 5: joints treated",
             "Unknown side for L4-L5 &#x27;Q&#x27;",
         ),
         (
             "procedure=injection&guidance=ct&nerves=L9:B",
-            "Step 3 of 4: nerves treated",
+            "Step 3 of 5: nerves treated",
             "Unknown nerve",
         ),
         (
             "procedure=injection&guidance=ct&joints=L4-L5:B&nerves=L3:B,L4:B",
-            "Step 3 of 4: joints treated",
+            "Step 3 of 5: joints treated",
             "not both",
         ),
         (
             "procedure=injection&guidance=ct&joints=L4-L5:B&format=bcbs",
-            "Step 4 of 4: payer and claim",
+            "Step 4 of 5: payer and claim",
             "Unknown format",
         ),
         (
             "procedure=injection&guidance=ct&joints=L4-L5:B&payer=medicare&intent=x",
-            "Step 4 of 4: payer and claim",
+            "Step 4 of 5: payer and claim",
             "Unknown intent",
         ),
         (
             "procedure=injection&procedure=rfa",
-            "Step 1 of 4: procedure",
+            "Step 1 of 5: procedure",
             "given more than once with different values",
         ),
-        ("procedure=injection&step=everything", "Step 2 of 4: imaging guidance", "Unknown step"),
+        ("procedure=injection&step=everything", "Step 2 of 5: imaging guidance", "Unknown step"),
     ],
 )
 def test_it_shows_the_step_again_with_the_problem_and_a_400(coder, query, shown, message):

@@ -82,7 +82,7 @@ def test_it_picks_joints_on_the_spine_diagram(page):
     page.get_by_label("Medicare", exact=True).check()
     page.get_by_label("Diagnostic", exact=True).check()
     next_step(page, "Result")
-    expect(page.get_by_label("Claim lines")).to_have_value(CLAIM)
+    expect(page.get_by_label("Claim lines")).to_have_text(CLAIM)
 
 
 def test_it_keeps_every_side_picked_on_the_diagram_in_quick_succession(page):
@@ -105,6 +105,40 @@ def test_it_picks_a_side_on_the_diagram_with_the_keyboard(page):
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="L3-L4 right, treated: remove")).to_be_focused()
     expect(page.get_by_role("combobox", name="L3-L4", exact=True)).to_have_value("R")
+
+
+def test_the_middle_of_a_level_picks_both_sides_and_the_preview_counts_the_joints(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy")
+    page.get_by_role("link", name="L4-L5 both sides, add").click()
+    expect(page.get_by_role("combobox", name="L4-L5", exact=True)).to_have_value("B")
+    expect(page.get_by_role("link", name="L4-L5 left, treated: remove")).to_be_visible()
+    expect(page.get_by_text("Counts as: L4-L5 both sides (1 level).")).to_be_visible()
+
+
+def test_the_nerve_preview_counts_joints_as_the_engine_does(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy&step=nerves")
+    for nerve in ("L3", "L4", "L5"):
+        page.get_by_role(
+            "link", name=re.compile(f"^{nerve} (medial branch|dorsal ramus) both")
+        ).click()
+        expect(page.get_by_role("combobox", name=re.compile(f"^{nerve} "))).to_have_value("B")
+    # Written by hand: L3 + L4 supply L4-L5, L4 + the L5 dorsal ramus supply L5-S1.
+    expect(
+        page.get_by_text("Counts as: L4-L5 both sides, L5-S1 both sides (2 levels).")
+    ).to_be_visible()
+
+
+def test_the_diagram_is_one_tab_stop_opening_at_lumbar_and_arrows_move(page):
+    page.goto("/wizard/?procedure=injection&guidance=fluoroscopy")
+    first_lumbar = page.get_by_role("link", name="L1-L2 both sides, add")
+    expect(first_lumbar).to_have_attribute("tabindex", "0")
+    first_lumbar.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("link", name="L3-L4 left, not treated: add")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("combobox", name="L3-L4", exact=True)).to_have_value("L")
 
 
 def test_it_says_what_is_missing_when_a_step_comes_without_its_answer(no_js_page):
