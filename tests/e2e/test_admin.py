@@ -36,6 +36,8 @@ def test_it_shows_a_coder_the_payer_note_an_editor_changed(page, new_context):
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
 
     coder.reload()
+    # Payer notes show one payer at a time: open this note's payer.
+    coder.locator(f"#payer-{note.payer.slug} > summary").click()
     changed = coder.locator("main").get_by_text("for every session (test bulletin)")
     expect(changed).to_be_visible()
     expect(coder.locator("main strong", has_text="now required")).to_be_visible()
