@@ -85,8 +85,9 @@ ADDED_COLUMNS = {
     "codes_source": {"number": "", "version": "", "date": None, "quoted_in": ""},
     "quiz_attempt": {"start_key": "", "kind": "quiz", "retry_of_id": None},
     "quiz_quiz": {"shuffle": True},
-    # A JSON column reads back as text on SQLite, as the value on PostgreSQL.
-    "quiz_trainingsession": {"revealed": [] if connection.vendor == "postgresql" else "[]"},
+    # A JSON column reads back as its text in a raw SELECT, on SQLite and on PostgreSQL alike
+    # (Django leaves psycopg's jsonb decoding off).
+    "quiz_trainingsession": {"revealed": "[]"},
     "quiz_question": {"payer": "", "mac": "", "claim_type": "", "bilateral": ""},
     "notes_payernote": NO_MATRIX_CELL,
     "notes_historicalpayernote": NO_MATRIX_CELL,
