@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from notes.management.commands import create_editor
+from facetsite import accounts  # the prompt lives in the shared account command
 from notes.models import PayerNote
 
 pytestmark = pytest.mark.django_db
@@ -46,18 +46,18 @@ def test_it_takes_the_password_from_the_environment(monkeypatch):
 
 def test_it_prompts_for_the_password_in_a_terminal(monkeypatch):
     monkeypatch.delenv("FACETCODER_EDITOR_PASSWORD", raising=False)
-    monkeypatch.setattr(create_editor.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(accounts.sys.stdin, "isatty", lambda: True)
     answers = iter([GOOD, GOOD])
-    monkeypatch.setattr(create_editor.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr(accounts.getpass, "getpass", lambda prompt: next(answers))
     run("edna")
     assert can_sign_in("edna", GOOD)
 
 
 def test_it_refuses_mismatched_prompted_passwords(monkeypatch):
     monkeypatch.delenv("FACETCODER_EDITOR_PASSWORD", raising=False)
-    monkeypatch.setattr(create_editor.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(accounts.sys.stdin, "isatty", lambda: True)
     answers = iter([GOOD, GOOD + "!"])
-    monkeypatch.setattr(create_editor.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr(accounts.getpass, "getpass", lambda prompt: next(answers))
     with pytest.raises(CommandError, match="do not match"):
         run("edna")
     assert not User.objects.filter(username="edna").exists()

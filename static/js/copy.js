@@ -1,5 +1,6 @@
-// The auditor without this file: the corrected claim sits in a read-only field to select and
-// copy. With it: a Copy button next to that field, also after htmx swaps a new audit in.
+// Copy buttons for claim lines, on any page that loads this file: without it the lines sit in
+// read-only output to select and copy; with it, each [data-copy] button (hidden in the HTML)
+// shows and copies the text of the element it names, also after htmx swaps new lines in.
 (function () {
   "use strict";
 
@@ -34,16 +35,24 @@
       return;
     }
     var selectForManualCopy = function () {
-      field.focus();
-      field.select();
+      if (field.select) {
+        field.focus();
+        field.select();
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(field);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+      }
       say(statusId, "Selected: press Ctrl+C (⌘C on a Mac) to copy.");
     };
     if (!navigator.clipboard) {
       selectForManualCopy();
       return;
     }
-    navigator.clipboard.writeText(field.value).then(function () {
-      say(statusId, "Copied: " + field.value);
+    var text = field.value !== undefined ? field.value : field.textContent;
+    navigator.clipboard.writeText(text).then(function () {
+      say(statusId, "Copied: " + text);
     }, selectForManualCopy);
   });
 })();
