@@ -100,16 +100,13 @@ STEP_FIELDS = {
     "nerves": ("joints", "nerves"),
     "payer": (*COVERAGE_FIELDS, "intent"),
 }
+# The answers a wizard URL carries, in its order; an old ``format`` is carried as the payer.
 STATE_FIELDS = (
     "procedure",
     "guidance",
     "joints",
     "nerves",
-    "payer",
-    "mac",
-    "state",
-    "claim_type",
-    "bilateral",
+    *(name for name in COVERAGE_FIELDS if name != "format"),
     "intent",
 )
 

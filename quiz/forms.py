@@ -6,7 +6,7 @@ import secrets
 
 from django import forms
 
-from coding.claims import ClaimError, parse_claim
+from coding.engine.claims import ClaimError, parse_claim
 from quiz.models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,

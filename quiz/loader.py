@@ -36,7 +36,6 @@ from codes.records import (
     save,
     validate_slug,
 )
-from coding.claims import ClaimError, parse_claim
 from coding.engine import (
     InvalidInput,
     Kind,
@@ -45,6 +44,7 @@ from coding.engine import (
     read_history,
     read_session,
 )
+from coding.engine.claims import ClaimError, parse_claim
 from coding.scoring import score_claim
 from quiz.models import Option, Question, Quiz, QuizQuestion, Tag, validate_quiz_slug
 

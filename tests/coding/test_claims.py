@@ -2,7 +2,7 @@
 
 import pytest
 
-from coding.claims import MAX_LINES, ClaimError, ClaimLine, parse_claim
+from coding.engine.claims import MAX_LINES, ClaimError, ClaimLine, parse_claim
 
 
 def texts(text: str) -> list[str]:

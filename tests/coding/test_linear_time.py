@@ -14,8 +14,8 @@ from uuid import UUID
 
 import pytest
 
-from coding.claims import MAX_LENGTH, ClaimError, ClaimLine, parse_claim
 from coding.engine import claims, entries
+from coding.engine.claims import MAX_LENGTH, ClaimError, ClaimLine, parse_claim
 from coding.engine.entries import InvalidInput, parse_entries
 from coding.engine.vocabulary import Side
 from tests.quiz.conftest import make_question, make_quiz

@@ -3,8 +3,8 @@ coding/scoring.py."""
 
 import pytest
 
-from coding.claims import parse_claim
 from coding.engine import code_claim, read_coverage
+from coding.engine.claims import parse_claim
 from coding.scoring import explain, score_claim, score_multiple, score_single
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from codes.models import Misconception, Rule
-from coding.claims import parse_claim
+from coding.engine.claims import parse_claim
 from quiz.loader import DATA_DIR
 from quiz.models import AnswerInput, Question, Quiz, Tag
 

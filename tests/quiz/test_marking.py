@@ -1,6 +1,6 @@
 """A question's answer marked through the scorer, and the misconceptions it reveals."""
 
-from coding.claims import parse_claim
+from coding.engine.claims import parse_claim
 from quiz.models import AnswerInput
 
 

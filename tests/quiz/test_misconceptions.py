@@ -6,7 +6,7 @@ and the misconceptions it shows. Right answers show none.
 
 import pytest
 
-from coding.claims import parse_claim
+from coding.engine.claims import parse_claim
 from quiz import misconceptions
 from quiz.models import AnswerInput, Tag
 

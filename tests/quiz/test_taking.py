@@ -330,7 +330,7 @@ def test_the_same_submission_sent_twice_counts_once(anonymous, quiz, single_ques
 def test_two_submissions_racing_store_one_answer(anonymous, quiz, claim_question, monkeypatch):
     """The second request passed the 'already answered?' check before the first was stored:
     the unique constraint catches it and the stored answer is returned."""
-    from coding.claims import parse_claim
+    from coding.engine.claims import parse_claim
     from quiz import views
     from quiz.models import AnswerInput
 
@@ -348,7 +348,7 @@ def test_two_submissions_racing_store_one_answer(anonymous, quiz, claim_question
 
 
 def test_the_model_returns_the_stored_answer_on_a_second_call(quiz, claim_question):
-    from coding.claims import parse_claim
+    from coding.engine.claims import parse_claim
     from quiz.models import AnswerInput
 
     attempt = Attempt.start(quiz, mode="practice", owner_token="t")
