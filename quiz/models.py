@@ -1301,8 +1301,11 @@ class SessionReport:
             participants.append(ParticipantRow(attempt, summary))
         # Query 2: per question, answered, right, partly right and the commonest wrong answers.
         counts = {tally.question_id: tally for tally in session.question_tallies.all()}
-        # Query 3: the quiz's questions, in order.
+        # Query 3: the quiz's questions, numbered in the order the session's trainees get them.
         links = session.quiz.quiz_questions.select_related("question").order_by("position", "id")
+        by_question = {link.question_id: link for link in links}
+        order = shuffled(list(by_question), str(session.pk), session.quiz.shuffle)
+        links = [by_question[question_id] for question_id in order]
         nothing = QuestionTally()
         questions = [
             QuestionStats(

@@ -67,3 +67,20 @@ def test_a_poll_with_nobody_yet_costs_the_same(
     trainer, training_session, django_assert_num_queries
 ):
     assert "Nobody has joined yet." in poll(trainer, training_session, django_assert_num_queries)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_numbers_questions_as_the_sessions_trainees_see_them(
+    claim_question, single_question, multiple_question, django_user_model
+):
+    from quiz.models import SessionReport, TrainingSession
+    from tests.quiz.conftest import make_quiz
+
+    questions = [claim_question, single_question, multiple_question]
+    quiz = make_quiz("shuffled", questions, shuffle=True)
+    trainer = django_user_model.objects.create(username="tess")
+    for title in ("Monday", "Tuesday", "Wednesday", "Thursday"):
+        session = TrainingSession.create(quiz=quiz, trainer=trainer, title=title)
+        report = SessionReport.build(session)
+        # Question n on the dashboard is question n for every trainee of this session.
+        assert [row.question.pk for row in report.questions] == session.question_order()
