@@ -5,7 +5,7 @@ a dataset is loaded (the content revision moves on: codes/signals.py), the day c
 note's review falls overdue at midnight), or a new release of the site is deployed
 (`settings.RELEASE`). `content_tag()` names that state in one query, the revision's:
 
-    <release>-<revision number>.<time of the change>-<day>-<descriptors shown?><htmx?>
+    <release>:<revision number>.<time of the change>-<day>-<descriptors shown?><htmx?>
 
 Two decorators use it, in this order on a view:
 
@@ -40,6 +40,15 @@ from codes.models import Revision
 PAGE_SECONDS = 60 * 60 * 24
 
 
+def revision(request: HttpRequest) -> str:
+    """The release and the content revision, "<release>:<number>.<time>", read once per
+    request (one query): fragments kept in the cache are keyed by it, so an edit, a new dataset
+    or a new release shows at once."""
+    if not hasattr(request, "content_revision"):
+        request.content_revision = f"{settings.RELEASE}:{Revision.tag()}"
+    return request.content_revision
+
+
 def content_tag(request: HttpRequest) -> str | None:
     """What the page depends on besides its address, or None when it is rendered for this
     visitor alone (signed in: the session and the user are read first)."""
@@ -48,8 +57,7 @@ def content_tag(request: HttpRequest) -> str | None:
     if not hasattr(request, "content_tag"):  # read once per request
         request.content_tag = "-".join(
             (
-                settings.RELEASE,
-                Revision.tag(),
+                revision(request),
                 timezone.localdate().isoformat(),
                 ("d" if settings.SHOW_CPT_DESCRIPTORS else "s") + ("h" if request.htmx else "p"),
             )

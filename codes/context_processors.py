@@ -1,9 +1,36 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from codes.models import Dataset
 
 
-def dataset(request: HttpRequest) -> dict:
-    """The loaded dataset's version and date, queried only by templates that show it."""
-    return {"dataset": SimpleLazyObject(lambda: Dataset.objects.order_by("-pk").first())}
+def section(path: str) -> str:
+    """The main section a path belongs to, as the header's menu marks it ('' for none)."""
+    if path in ("/", "/search") or path.startswith("/codes/"):
+        return "codes"
+    if path.startswith("/wizard/"):
+        return "wizard"
+    exact = {"/read/": "reader", "/check/": "check", "/audit/": "audit"}
+    if path in exact:
+        return exact[path]
+    for prefix, name in (("/quiz/", "quiz"), ("/payers/", "payers")):
+        if path.startswith(prefix):
+            return name
+    return ""
+
+
+def frame(request: HttpRequest) -> dict:
+    """What every page's frame (base.html) needs:
+
+    - `dataset`: the loaded dataset's version and date (one query, when a template reads it);
+    - `site_section`: the main section this page is in (see `section`);
+    - `site_release`: the release, which keys the menu and the footer's links kept in the
+      cache (base.html): they change with nothing else. Empty with DEBUG on, so that an edited
+      template shows at once.
+    """
+    return {
+        "dataset": SimpleLazyObject(lambda: Dataset.objects.order_by("-pk").first()),
+        "site_section": section(request.path),
+        "site_release": "" if settings.DEBUG else settings.RELEASE,
+    }

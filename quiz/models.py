@@ -28,6 +28,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from codes import signals as content_signals
 from codes.models import Code, Misconception, Rule, Source
@@ -404,6 +405,18 @@ class Quiz(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("quiz:quiz", args=[self.slug])
+
+    @classmethod
+    def kept(cls, pk: int, revision: str) -> Quiz:
+        """The quiz, kept in the cache for `revision` as questions are (Question.for_page): a
+        hit costs no query, a miss one. Saving a quiz or its list of questions moves the
+        revision on (the signals at the end of this module)."""
+        key = f"quiz:quiz:{revision}:{pk}"
+        quiz = cache.get(key)
+        if quiz is None:
+            quiz = cls.objects.get(pk=pk)
+            cache.set(key, quiz, QUESTION_SECONDS)
+        return quiz
 
     def question_ids(self) -> list[int]:
         return list(
@@ -817,6 +830,13 @@ class Attempt(models.Model):
         if self.deadline is None:
             return None
         return max(self.deadline - (now or timezone.now()), timedelta(0))
+
+    def owned_by(self, user, owner_token: str | None) -> bool:
+        """Whether this attempt is the requester's, as AttemptQuerySet.owned_by selects them:
+        a signed-in user's own, or one made anonymously in this browser (its owner token)."""
+        if self.user_id is None:
+            return bool(owner_token) and constant_time_compare(self.owner_token, owner_token)
+        return user.is_authenticated and self.user_id == user.pk
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.deadline is not None and (now or timezone.now()) > self.deadline
@@ -1479,7 +1499,10 @@ def start_drill(user, tags: list[str], *, mode: str = Mode.PRACTICE) -> Attempt 
     return Attempt.start(quiz, mode=mode, user=user, question_ids=picked, kind=AttemptKind.DRILL)
 
 
-# Questions are kept in the cache per content revision (Question.for_page): an edited question,
-# option, or link to a code, source or rule moves the revision on, as reference content does.
+# Questions and quizzes are kept in the cache per content revision (Question.for_page,
+# Quiz.kept): an edited question, option, quiz, quiz's list of questions, or link to a code,
+# source or rule moves the revision on, as reference content does.
 content_signals.watch(Question)
 content_signals.watch(Option)
+content_signals.watch(Quiz)
+content_signals.watch(QuizQuestion)

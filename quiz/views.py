@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from codes.models import Revision
+from codes.caching import revision
 from quiz.forms import (
     AnswerForm,
     CertificateForm,
@@ -76,14 +76,23 @@ def owner_token(request: HttpRequest, create: bool = False) -> str:
 personal = cache_control(private=True, no_store=True)
 
 
-def own_attempt(request: HttpRequest, attempt_id: UUID) -> Attempt:
-    """The requester's attempt (1 query, with its quiz and session), else 404."""
-    attempts = Attempt.objects.owned_by(request.user, owner_token(request))
+def own_attempt(request: HttpRequest, attempt_id: UUID, revision: str = "") -> Attempt:
+    """The requester's attempt with its training session and quiz, else 404: one query, the
+    three joined. Given the content revision, the quiz is the one kept in the cache for it
+    (Quiz.kept: no query on a hit) and the query joins the session alone: the question page,
+    which every trainee of a session loads at once, takes that cheaper way.
+    """
+    related = ("training_session",) if revision else ("training_session", "quiz")
     try:
         # get(), not first(): no ORDER BY to build for the one row a primary key finds.
-        return attempts.select_related("quiz", "training_session").get(pk=attempt_id)
+        attempt = Attempt.objects.select_related(*related).get(pk=attempt_id)
     except Attempt.DoesNotExist:
-        raise Http404("No such attempt among yours.") from None
+        attempt = None
+    if attempt is None or not attempt.owned_by(request.user, owner_token(request)):
+        raise Http404("No such attempt among yours.")
+    if revision:
+        attempt.quiz = Quiz.kept(attempt.quiz_id, revision)
+    return attempt
 
 
 def refuse(
@@ -174,9 +183,11 @@ class Visit:
     revision: str
 
     @classmethod
-    def of(cls, attempt: Attempt) -> "Visit":
-        """Two queries: the ids of the answered questions, the content revision."""
-        return cls(attempt, attempt.answered_ids(), f"{settings.RELEASE}:{Revision.tag()}")
+    def of(cls, request: HttpRequest, attempt: Attempt) -> "Visit":
+        """One query, the ids of the answered questions; the content revision is the one
+        read for the request (codes.caching.revision), which keys the attempt's quiz, the
+        question and the page's header and footer kept in the cache."""
+        return cls(attempt, attempt.answered_ids(), revision(request))
 
     def question(self, number: int) -> Question:
         """The question at `number` with all its page shows: kept in the cache for the
@@ -243,13 +254,13 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
 
     A POST that succeeds redirects (plain form) or renders in place (htmx): the feedback in
     practice mode, the next question in exam mode, the results at the end or after the time
-    limit. Queries (tests/quiz/test_queries.py counts them): the session, and the user when
-    signed in; the attempt (1); the ids of the questions answered and the content revision (2);
-    the question unless kept in the cache (5); the answer to it once answered (1); the dataset
-    in the footer (1). A POST that stores an answer adds its insert and the read of the stored
-    answer (2).
+    limit. Queries (tests/quiz/test_queries.py counts them): the content revision (1); the
+    session, and the user when signed in; the attempt with its training session (1), its quiz
+    unless kept in the cache (1); the ids of the questions answered (1); the question unless
+    kept in the cache (5); the answer to it once answered (1); the dataset in the footer (1). A
+    POST that stores an answer adds its insert and the read of the stored answer (2).
     """
-    attempt = own_attempt(request, attempt_id)
+    attempt = own_attempt(request, attempt_id, revision(request))
     question_id = attempt.question_id_at(number)
     if question_id is None:
         return refuse(
@@ -260,7 +271,7 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
             attempt.get_absolute_url(),
             "Back to your quiz",
         )
-    visit = Visit.of(attempt)
+    visit = Visit.of(request, attempt)
     if request.method == "GET":
         return render_question(request, visit, number)
     question = visit.question(number)

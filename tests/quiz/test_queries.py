@@ -42,18 +42,26 @@ def option_id(question, text: str) -> int:
 
 def test_the_question_page(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
-    with django_assert_num_queries(10):
-        # 1 the browser's session; 2 the attempt with its quiz and training session;
-        # 3 the ids of the questions answered; 4 the content revision;
-        # 5-9 the question, its options, codes, sources and rules (then kept in the cache);
-        # 10 the dataset in the footer.
+    with django_assert_num_queries(11):
+        # 1 the content revision; 2 the browser's session; 3 the attempt with its training
+        # session; 4 its quiz (then kept in the cache for the revision); 5 the ids of the
+        # questions answered; 6-10 the question, its options, codes, sources and rules (then
+        # kept in the cache); 11 the dataset in the footer.
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
     with django_assert_num_queries(5):
-        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 dataset. The question is kept.
+        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 dataset. Quiz and question kept.
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
     with django_assert_num_queries(4):
-        # The htmx fragment has no footer: 1 session; 2 attempt; 3 answered ids; 4 revision.
+        # The htmx fragment has no footer: 1 revision; 2 session; 3 attempt; 4 answered ids.
         assert anonymous.get(question_url(attempt, 1), headers=HTMX).status_code == 200
+
+
+def test_the_question_page_shows_an_edited_quiz_at_once(anonymous, quiz):
+    attempt = start(anonymous, quiz)
+    anonymous.get(question_url(attempt, 1))  # the quiz is kept in the cache from here on
+    quiz.title = "Counting levels, revised"
+    quiz.save()
+    assert "Counting levels, revised" in anonymous.get(question_url(attempt, 1)).content.decode()
 
 
 def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_queries):
@@ -61,7 +69,7 @@ def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_querie
     attempt = start(client, quiz)
     client.get(question_url(attempt, 1))
     with django_assert_num_queries(6):
-        # 1 session; 2 the user; 3 attempt; 4 answered ids; 5 revision; 6 dataset.
+        # 1 revision; 2 session; 3 the user; 4 attempt; 5 answered ids; 6 dataset.
         assert client.get(question_url(attempt, 1)).status_code == 200
 
 
@@ -69,12 +77,12 @@ def test_the_answer_post_with_htmx_shows_the_feedback(anonymous, quiz, django_as
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
     with django_assert_num_queries(6):
-        # 1 session; 2 attempt; 3 answered ids; 4 revision (the question is kept);
+        # 1 revision; 2 session; 3 attempt; 4 answered ids (the quiz and question are kept);
         # 5 the insert of the answer; 6 the read of the stored answer. A fragment: no footer.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Partly right" in response.content.decode()
     with django_assert_num_queries(6):
-        # The feedback again: 1 session; 2 attempt; 3 answered ids; 4 revision; 5 the answer;
+        # The feedback again: 1 revision; 2 session; 3 attempt; 4 answered ids; 5 the answer;
         # 6 dataset. The explanation, rules, sources and codes are kept with the question.
         assert "Partly right" in anonymous.get(question_url(attempt, 1)).content.decode()
 
@@ -86,7 +94,7 @@ def test_the_answer_post_without_javascript_redirects(
     anonymous.get(question_url(attempt, 2))
     right = option_id(single_question, "+64495 once")
     with django_assert_num_queries(6):
-        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert; 6 read back.
+        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert; 6 read back.
         response = anonymous.post(question_url(attempt, 2), {"option": right})
     assert response.status_code == 302
 
@@ -95,12 +103,12 @@ def test_a_refused_answer_post(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
     with django_assert_num_queries(5):
-        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 dataset: nothing is stored.
+        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 dataset: nothing is stored.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-5O"})
     assert response.status_code == 400
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
     with django_assert_num_queries(4):
-        # Answered already: 1 session; 2 attempt; 3 answered ids; 4 revision; then a redirect.
+        # Answered already: 1 revision; 2 session; 3 attempt; 4 answered ids; then a redirect.
         assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 302
 
 
@@ -110,13 +118,13 @@ def test_the_exam_answer_post_with_htmx_shows_the_next_question(
     attempt = start(anonymous, quiz, mode="exam")
     anonymous.get(question_url(attempt, 1))
     with django_assert_num_queries(11):
-        # 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert; 6 read back;
+        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert; 6 read back;
         # 7-11 the next question, its options, codes, sources and rules. No footer.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Question 2 of 3" in response.content.decode()
     other = start(anonymous, quiz, mode="exam")
     with django_assert_num_queries(6):
-        # Both questions kept: 1 session; 2 attempt; 3 answered ids; 4 revision; 5 insert;
+        # Both questions kept: 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert;
         # 6 read back.
         anonymous.post(question_url(other, 1), {"claim": "64493-50"}, headers=HTMX)
 
@@ -126,8 +134,8 @@ def test_a_question_of_a_training_session(training_session, django_assert_num_qu
     url = join(trainee, training_session, "Ana")
     trainee.get(f"{url}1/")
     with django_assert_num_queries(5):
-        # The session is joined with the attempt: 1 session; 2 attempt with its quiz and
-        # training session; 3 answered ids; 4 revision; 5 dataset.
+        # The session is joined with the attempt: 1 revision; 2 session; 3 attempt with its
+        # training session (its quiz is kept); 4 answered ids; 5 dataset.
         assert trainee.get(f"{url}1/").status_code == 200
 
 
