@@ -12,6 +12,7 @@ from codes.sheets import FAMILIES
 pytestmark = pytest.mark.e2e
 
 PHONE_360 = {"width": 360, "height": 740}
+TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
 PAGES = [
     "/",
@@ -33,19 +34,30 @@ PAGES = [
     "/cheatsheet/",
     *[f"/cheatsheet/{slug}/" for slug in FAMILIES],
     "/wizard/",
+    "/wizard/?procedure=injection&guidance=fluoroscopy&joints=L4-L5:B,L5-S1:R"
+    "&payer=medicare&mac=noridian-jf&intent=diagnostic",
+    "/read/",
+    "/check/",
+    "/audit/",
     "/quiz/",
+    "/quiz/join",
     "/accounts/login/",
 ]
 UNFOLD = "document.querySelectorAll('details').forEach(d => d.open = true)"
 
 
-def test_it_never_scrolls_sideways_on_a_360_px_phone(new_context):
-    page = new_context(viewport=PHONE_360).new_page()
+@pytest.mark.parametrize(
+    ("size", "scheme"),
+    [(PHONE_360, "light"), (PHONE_360, "dark"), (TABLET, "light")],
+    ids=["phone-360", "phone-360-dark", "tablet-768"],
+)
+def test_it_never_scrolls_sideways_on_a_phone_or_a_tablet(new_context, size, scheme):
+    page = new_context(viewport=size, color_scheme=scheme).new_page()
     wide = []
     for path in PAGES:
         assert page.goto(path).ok, path
         page.evaluate(UNFOLD)  # what folds away must fit too
-        overflow = page.evaluate("document.documentElement.scrollWidth") - PHONE_360["width"]
+        overflow = page.evaluate("document.documentElement.scrollWidth") - size["width"]
         if overflow > 0:
             wide.append(f"{path} is {overflow}px wider than the screen")
     assert wide == []
