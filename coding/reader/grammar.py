@@ -21,7 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from coding.engine.anatomy import JOINTS, NERVES, S1_NERVE, VERTEBRAE
+from coding.engine.anatomy import JOINTS, NERVES, S1_NERVE, TON_NERVE, VERTEBRAE
 
 __all__ = [
     "MAX_TOKEN",
@@ -166,8 +166,10 @@ _PHRASES: dict[tuple[str, str], tuple[str, ...]] = {
         "dorsal ramus",
         "dorsal rami",
         "primary dorsal ramus",
-        "third occipital nerve",
     ),
+    # The third occipital nerve names its level itself: it alone supplies C2-C3 (as "TON",
+    # upper case only, see mentions()).
+    ("nerve", TON_NERVE): ("third occipital nerves", "third occipital nerve", "third occipital"),
     ("modality", "pulsed"): ("pulsed radiofrequency", "pulsed rf", "pulsed", "prf"),
     ("modality", "cooled"): ("cooled radiofrequency", "cooled rf", "cooled", "coolief"),
     ("modality", "chemical"): ("chemical neurolysis", "chemical", "phenol", "alcohol neurolysis"),
@@ -530,6 +532,10 @@ def mentions(text: str) -> tuple[list[Token], list[Mention]]:
         if degrees is not None:
             add("temperature", str(degrees[0]), i, degrees[1])
             i = degrees[1]
+            continue
+        if token.text == "TON":  # the third occipital nerve, abbreviated
+            add("nerve", TON_NERVE, i, i + 1)
+            i += 1
             continue
         if token.text in _SIDE_LETTERS and _lone_letter(toks, i):
             add("side", _SIDE_LETTERS[token.text], i, i + 1)

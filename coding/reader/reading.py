@@ -32,6 +32,7 @@ from itertools import pairwise
 
 from coding.engine import (
     JOINTS,
+    TON_NERVE,
     Coverage,
     InvalidInput,
     code_claim,
@@ -506,6 +507,7 @@ class _Session:
             i.sentence
             for i in items
             if i.mention.kind == "nerve_word"
+            or (i.mention.kind == "nerve" and i.mention.value == TON_NERVE)
             or (i.mention.kind == "procedure" and i.mention.value in ("mbb", "rfa"))
         }
         # Per sentence with levels or procedures: whether any of them is used.
@@ -700,6 +702,10 @@ class _Session:
         if nerves:
             self.reading.nerves = _entries(nerves)
             final = from_nerves
+            if self.reading.procedure == "injection" and self.reading.technique is None:
+                # An injection the note places at nerves ("the third occipital nerve was
+                # blocked") is a medial branch block, however it is worded.
+                self.reading.technique = "mbb"
         else:
             final = joints
         if not final:
@@ -830,6 +836,7 @@ def _entries(sites: dict[str, str]) -> str:
         name: i
         for i, name in enumerate(
             (
+                TON_NERVE,
                 "C2",
                 "C3",
                 "C4",

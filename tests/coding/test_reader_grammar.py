@@ -69,6 +69,32 @@ def test_it_reads_lone_vertebrae_as_nerve_candidates():
     assert found(text, "nerve_word") == ["medial branch", "medial branch"]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "the left third occipital nerve",
+        "third occipital nerves",
+        "right TON block",
+        "TON, C3 and C4",
+    ],
+)
+def test_it_reads_the_third_occipital_nerve_by_name(written):
+    assert found(written, "nerve")[0] == "TON"
+
+
+def test_it_reads_ton_as_the_nerve_only_in_capitals():
+    assert found("a ton of pain, Ton and ton", "nerve") == []
+
+
+def test_it_codes_a_third_occipital_nerve_block_at_c2_c3():
+    reading = read_note(
+        "Right third occipital nerve block under fluoroscopy, diagnostic.",
+        read_coverage(payer="medicare"),
+    )
+    assert (reading.joints, reading.nerves, reading.technique) == ("C2-C3:R", "TON:R", "mbb")
+    assert reading.claim == "64490-RT-KX"
+
+
 def test_it_ignores_letters_and_numbers_that_are_not_levels():
     assert found("L9 and C1 and LT and 2 mL and S2", "joint") == []
     assert found("L9 and C1 and LT and 2 mL and S2", "nerve") == []
