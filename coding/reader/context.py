@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from copy import copy
 from dataclasses import dataclass
+from itertools import product
+from math import prod
 
 __all__ = ["Context", "analyse", "pipeline", "sections"]
 
@@ -176,7 +179,14 @@ def _build():
         },
     )
     defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
-    context.add([rule for rule in defaults if rule.literal.lower() not in _DROPPED])
+    context.add(
+        [
+            phrase
+            for rule in defaults
+            if rule.literal.lower() not in _DROPPED
+            for phrase in _as_phrases(rule)
+        ]
+    )
     context.add(
         [
             ConTextRule(
@@ -186,6 +196,44 @@ def _build():
         ]
     )
     return nlp
+
+
+_MOST_PHRASES = 64
+
+
+def _as_phrases(rule) -> list:
+    """The rule as rules of plain phrases, where its token pattern is only words or sets of
+    words, some optional ("patient|pt was|is not"): the same matches, found by spaCy's phrase
+    matcher instead of its token matcher, which tests a set of words in Python for every token
+    of the text and took half of the time of reading a note. Any other pattern is kept, and so
+    is one that would make more than ``_MOST_PHRASES`` phrases (medspaCy's "family": its
+    relatives, each with or without "'s")."""
+    if rule.pattern is None:
+        return [rule]
+    choices: list[list[str | None]] = []
+    for token in rule.pattern:
+        if set(token) - {"LOWER", "OP"} or token.get("OP", "?") != "?":
+            return [rule]
+        words = token["LOWER"]
+        if isinstance(words, dict):
+            if set(words) != {"IN"}:
+                return [rule]
+            words = words["IN"]
+        # A token is one word: a value with a space in it never matched, and still does not.
+        options = [
+            word for word in ([words] if isinstance(words, str) else words) if " " not in word
+        ]
+        choices.append(options + ([None] if "OP" in token else []))
+    if prod(len(options) for options in choices) > _MOST_PHRASES:
+        return [rule]
+    phrases = []
+    for words in product(*choices):
+        literal = " ".join(word for word in words if word is not None)
+        if literal:
+            phrase = copy(rule)
+            phrase.literal, phrase.pattern = literal, None
+            phrases.append(phrase)
+    return phrases
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,61 @@ def test_the_procedure_named_right_after_a_historical_list_is_history_too():
     )
     assert reading.procedure == "injection"
     assert reading.claim == "64493-50-KX"
+
+
+def test_a_pattern_of_words_becomes_the_phrases_it_matches():
+    from medspacy.context import ConTextRule
+
+    rule = ConTextRule(
+        "patient was not",
+        "NEGATED_EXISTENCE",
+        pattern=[
+            {"LOWER": {"IN": ["patient", "pt"]}},
+            {"LOWER": {"IN": ["was", "is"]}},
+            {"LOWER": "not"},
+            {"LOWER": "yet", "OP": "?"},
+        ],
+        direction="FORWARD",
+    )
+    phrases = context._as_phrases(rule)
+    assert sorted(p.literal for p in phrases) == [
+        "patient is not",
+        "patient is not yet",
+        "patient was not",
+        "patient was not yet",
+        "pt is not",
+        "pt is not yet",
+        "pt was not",
+        "pt was not yet",
+    ]
+    assert {(p.category, p.direction, p.pattern) for p in phrases} == {
+        ("NEGATED_EXISTENCE", "FORWARD", None)
+    }
+
+
+def test_a_pattern_beyond_words_is_kept_as_it_is():
+    from medspacy.context import ConTextRule
+
+    rule = ConTextRule(
+        "no", "NEGATED_EXISTENCE", pattern=[{"LOWER": "no"}, {"IS_PUNCT": True, "OP": "*"}]
+    )
+    assert context._as_phrases(rule) == [rule]
+
+
+def test_the_phrases_mark_the_corpus_as_medspacy_s_own_patterns_do(monkeypatch):
+    """The same label for every mention of every corpus note as with medspaCy's rules as
+    shipped (its token patterns)."""
+    from pathlib import Path
+
+    from coding.reader.grammar import mentions, normalise
+
+    as_phrases = context.pipeline()
+    monkeypatch.setattr(context, "_as_phrases", lambda rule: [rule])
+    as_shipped = context._build()
+    for path in sorted((Path(__file__).parent / "notes").glob("*.txt")):
+        text = normalise(path.read_text(encoding="utf-8"))
+        spans = [(m.start, m.end) for m in mentions(text)[1]]
+        monkeypatch.setattr(context, "_nlp", as_shipped)
+        expected = context.analyse(text, spans).labels
+        monkeypatch.setattr(context, "_nlp", as_phrases)
+        assert context.analyse(text, spans).labels == expected, path.name
