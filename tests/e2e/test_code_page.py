@@ -110,3 +110,25 @@ def test_it_opens_a_payer_without_javascript(no_js_page):
     page.locator("#payer-medicare > summary").click()
     expect(page.get_by_role("region", name=re.compile("^Medicare"))).to_be_visible()
     expect(page.locator("#payer-medicare .note").first).to_be_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_answers_how_to_bill_it_first_on_a_phone(new_context, scheme):
+    phone = {"width": 360, "height": 740}
+    page = new_context(viewport=phone, color_scheme=scheme).new_page()
+    page.goto("/codes/64494/")
+    card = page.get_by_role("region", name="How to bill it")
+    # Written by hand: 64494 is the second lumbar level, beside 64493; both sides for Medicare
+    # is modifier 50, with KX on a diagnostic line.
+    expect(card.locator("strong.claim-line").first).to_have_text("64494-50-KX")
+    assert card.bounding_box()["y"] < 2 * phone["height"], "the card within the first two screens"
+    # A claim line never breaks in the middle, and every source list is folded to its count.
+    line = card.locator("strong.claim-line").first
+    assert line.bounding_box()["height"] < 2 * float(
+        line.evaluate("node => parseFloat(getComputedStyle(node).lineHeight) || 24")
+    )
+    folded = page.locator("details.cited")
+    assert folded.count() > 0
+    expect(folded.first.locator("summary")).to_have_text(re.compile(r"^\d+ sources$"))
+    expect(folded.first.locator("ul")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"]

@@ -181,3 +181,45 @@ def test_it_codes_for_the_payer_mac_and_claim_type_picked_on_a_phone(page, no_js
     expect(page).to_have_url(re.compile("state=KY"))
     expect(page.locator("main")).to_contain_text("LCD L38773, billing article A58364")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+# T12-L1 and L1-L2 on the right for Medicare, no MAC: written by hand from the fact sheet, the
+# T12-L1 rule depends on the MAC (a caution), two regions in one session is Medicare's limit
+# broken (an error), and the frequency limits are for information.
+MIXED_SEVERITIES = (
+    "/wizard/?procedure=injection&guidance=fluoroscopy&joints=T12-L1:R,L1-L2:R"
+    "&payer=medicare&intent=diagnostic"
+)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "size",
+    [{"width": 360, "height": 740}, {"width": 1280, "height": 900}],
+    ids=["phone", "desktop"],
+)
+def test_each_warning_shows_its_severity_in_its_own_colour_and_icon(new_context, size, scheme):
+    page = new_context(viewport=size, color_scheme=scheme).new_page()
+    page.goto(MIXED_SEVERITIES)
+    looks = {}
+    for severity, rule in (
+        ("info", "medicare-frequency-limits"),
+        ("caution", "t12-l1-rule-depends-on-mac"),
+        ("error", "medicare-two-regions"),
+    ):
+        warning = page.locator(f"#warning-{rule}")
+        expect(warning).to_have_class(re.compile(f"wizard-{severity}"))
+        expect(warning.locator(".wizard-severity")).to_have_text(f"{severity.capitalize()}:")
+        # A human title; the rule id only in the small print of the folded sources.
+        expect(warning.locator(".wizard-anchor")).not_to_contain_text(rule)
+        expect(warning.locator(".wizard-rule-id")).to_have_text(rule)
+        expect(warning.locator(".wizard-sources > ul")).to_be_hidden()
+        looks[severity] = warning.evaluate(
+            "node => [getComputedStyle(node).backgroundColor, getComputedStyle(node).color,"
+            " getComputedStyle(node.querySelector('.wizard-severity'), '::before').content]"
+        )
+    backgrounds = {look[0] for look in looks.values()}
+    icons = {look[2] for look in looks.values()}
+    assert len(backgrounds) == 3, looks
+    assert len(icons) == 3 and "none" not in icons, looks
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
