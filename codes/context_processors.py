@@ -4,6 +4,17 @@ from django.utils.functional import SimpleLazyObject
 
 from codes.models import Dataset
 
+# The header menu's sections: (name, URL name, label).
+SECTIONS = (
+    ("codes", "codes:home", "Codes"),
+    ("wizard", "coding:wizard", "Wizard"),
+    ("reader", "coding:reader", "Read a note"),
+    ("check", "coding:check", "History check"),
+    ("audit", "coding:audit", "Audit a claim"),
+    ("quiz", "quiz:list", "Quiz"),
+    ("payers", "codes:payers", "Payers"),
+)
+
 
 def section(path: str) -> str:
     """The main section a path belongs to, as the header's menu marks it ('' for none)."""
@@ -24,13 +35,14 @@ def frame(request: HttpRequest) -> dict:
     """What every page's frame (base.html) needs:
 
     - `dataset`: the loaded dataset's version and date (one query, when a template reads it);
-    - `site_section`: the main section this page is in (see `section`);
+    - `site_sections`, `site_section`: the menu's sections, and the one this page is in;
     - `site_release`: the release, which keys the menu and the footer's links kept in the
       cache (base.html): they change with nothing else. Empty with DEBUG on, so that an edited
       template shows at once.
     """
     return {
         "dataset": SimpleLazyObject(lambda: Dataset.objects.order_by("-pk").first()),
+        "site_sections": SECTIONS,
         "site_section": section(request.path),
         "site_release": "" if settings.DEBUG else settings.RELEASE,
     }

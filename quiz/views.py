@@ -76,13 +76,13 @@ def owner_token(request: HttpRequest, create: bool = False) -> str:
 personal = cache_control(private=True, no_store=True)
 
 
-def own_attempt(request: HttpRequest, attempt_id: UUID, revision: str = "") -> Attempt:
+def own_attempt(request: HttpRequest, attempt_id: UUID, content: str = "") -> Attempt:
     """The requester's attempt with its training session and quiz, else 404: one query, the
-    three joined. Given the content revision, the quiz is the one kept in the cache for it
-    (Quiz.kept: no query on a hit) and the query joins the session alone: the question page,
-    which every trainee of a session loads at once, takes that cheaper way.
+    three joined. Given the content revision (`content`), the quiz is the one kept in the
+    cache for it (Quiz.kept: no query on a hit) and the query joins the session alone: the
+    question page, which every trainee of a session loads at once, takes that cheaper way.
     """
-    related = ("training_session",) if revision else ("training_session", "quiz")
+    related = ("training_session",) if content else ("training_session", "quiz")
     try:
         # get(), not first(): no ORDER BY to build for the one row a primary key finds.
         attempt = Attempt.objects.select_related(*related).get(pk=attempt_id)
@@ -90,8 +90,8 @@ def own_attempt(request: HttpRequest, attempt_id: UUID, revision: str = "") -> A
         attempt = None
     if attempt is None or not attempt.owned_by(request.user, owner_token(request)):
         raise Http404("No such attempt among yours.")
-    if revision:
-        attempt.quiz = Quiz.kept(attempt.quiz_id, revision)
+    if content:
+        attempt.quiz = Quiz.kept(attempt.quiz_id, content)
     return attempt
 
 
@@ -185,8 +185,8 @@ class Visit:
     @classmethod
     def of(cls, request: HttpRequest, attempt: Attempt) -> "Visit":
         """One query, the ids of the answered questions; the content revision is the one
-        read for the request (codes.caching.revision), which keys the attempt's quiz, the
-        question and the page's header and footer kept in the cache."""
+        read for the request (codes.caching.revision), which keys the attempt's quiz and the
+        question kept in the cache."""
         return cls(attempt, attempt.answered_ids(), revision(request))
 
     def question(self, number: int) -> Question:
