@@ -5,20 +5,22 @@ plus ours for procedure notes ("prior RFA", "will consider RFA if positive"), wi
 sentence of each. The pipeline is built once per process, on first use, under a lock: importing
 medspaCy and building it takes several seconds (see the README).
 
-Sentences end at a new line and after '.', '?' or '!' (``_sentences``, one pass over the
-tokens). medspaCy's own splitter, PyRuSH, was measured and left out: its pure-Python rule engine
-took 0.6 s for a 2,500-character note and 10 s for 20,000 characters of "L4-5 L4-5 …", and it
-writes every token of the text to loguru's debug log (stderr by default), which would put the
-note in a log. Its logging is switched off all the same, in case medspaCy loads it.
+Sentences end at a new line and after '.', '?' or '!' (``sentence_starts`` in the note,
+``_doc`` in the tokens ConText reads). medspaCy's own splitter, PyRuSH, was measured and left
+out: its pure-Python rule engine took 0.6 s for a 2,500-character note and 10 s for 20,000
+characters of "L4-5 L4-5 …", and it writes every token of the text to loguru's debug log
+(stderr by default), which would put the note in a log. Its logging is switched off all the
+same, in case medspaCy loads it.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_right
 from copy import copy
 from dataclasses import dataclass
-from itertools import product
+from itertools import pairwise, product
 from math import prod
 
 __all__ = ["Context", "analyse", "pipeline", "sections"]
@@ -133,32 +135,50 @@ def pipeline():
 _ENDS = frozenset({".", "?", "!"})
 
 
-def _sentences(doc):
-    """The doc again, a sentence starting at its first token, after a line break, and after
-    '.', '?' or '!'. Built anew with ``sent_starts``: setting ``is_sent_start`` token by token
-    costs spaCy time quadratic in the text."""
+# Where the text ConText reads is cut to be tokenized (see ``_doc``): after each line break
+# that joins two sentences, unless whitespace follows it. One fixed character and a lookahead
+# of one: the pattern cannot backtrack.
+_PIECE_CUT = re.compile(r"\n(?=\S)")
+
+
+def _doc(nlp, text: str):
+    """The doc ConText reads: spaCy's tokens of ``text`` (sentences joined by line breaks), a
+    sentence starting at the first token, after a line break, and after '.', '?' or '!'.
+
+    Why the text is tokenized a sentence at a time: spaCy keeps each run of text between
+    spaces it has tokenized in a cache, but stops adding to the cache for the rest of a text
+    once it has met a special case in it, and a line break is one; so the joined text would be
+    tokenized word by word with its affix patterns every time. spaCy tokenizes each run
+    between whitespace on its own, and its only special cases with whitespace are single
+    whitespace characters, so texts cut right after a whitespace character that a
+    non-whitespace one follows have, together, the tokens of the whole text
+    (``test_reader_context`` checks the special cases and the tokens).
+
+    The doc is built from the tokens with the sentence starts as numbers: setting
+    ``is_sent_start`` token by token costs spaCy time quadratic in the text."""
+    import numpy
+    from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH, SENT_START, SPACY
     from spacy.tokens import Doc
 
-    starts = []
-    previous = None
-    for token in doc:
-        if previous is None:
-            starts.append(True)
-        elif token.is_space:
-            starts.append(False)
-        else:
-            starts.append(
-                (previous.is_space and "\n" in previous.text)
-                or previous.text in _ENDS
-                or "\n" in previous.whitespace_
-            )
-        previous = token
-    return Doc(
-        doc.vocab,
-        words=[token.text for token in doc],
-        spaces=[bool(token.whitespace_) for token in doc],
-        sent_starts=starts,
-    )
+    if len(text) > nlp.max_length:
+        nlp.make_doc(text)  # spaCy's own error for a text over its limit
+    cuts = [0, *(match.end() for match in _PIECE_CUT.finditer(text)), len(text)]
+    ends = {nlp.vocab.strings[end] for end in _ENDS}
+    words: list[int] = []
+    spaces: list[int] = []
+    starts: list[int] = []  # as spaCy stores them: 1 starts a sentence, -1 does not
+    after_end = True  # the first token starts a sentence, whatever it is
+    for start, end in pairwise(cuts):
+        piece = text[start:end]
+        found = nlp.make_doc(piece).to_array([ORTH, SPACY, IS_SPACE, IDX, LENGTH])
+        for orth, spaced, is_space, offset, length in found.tolist():
+            words.append(orth)
+            spaces.append(spaced)
+            starts.append(1 if after_end and not (is_space and starts) else -1)
+            after_end = (is_space and "\n" in piece[offset : offset + length]) or orth in ends
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    # As ``Doc(..., sent_starts=...)`` sets them (an unsigned 64-bit array), without its loop.
+    return doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.int32).astype(numpy.uint64))
 
 
 def _build():
@@ -247,25 +267,33 @@ class Context:
         return bisect_right(self.sentence_starts, offset) - 1
 
 
+# Where a sentence ends: a line break, or '.', '?' or '!' and a space (the ending is the last
+# character of the match); then the next character that is neither starts the next sentence.
+# Each alternative is a fixed string, so neither pattern can backtrack.
+_SENTENCE_END = re.compile(r"\n|[.?!] ")
+_SENTENCE_TEXT = re.compile(r"[^ \n]")
+
+
 def sentence_starts(text: str) -> tuple[int, ...]:
     """Where each sentence starts: the text's start, each line, and after '.', '?' or '!'
-    followed by whitespace; a run-on "sentence" is cut at a space after ``MAX_SENTENCE``
-    characters. One pass over the text."""
+    followed by a space; a run-on "sentence" is cut at its first space more than
+    ``MAX_SENTENCE`` characters after its start. One pass over the text: the regular
+    expressions jump from one ending to the next, and each ending is searched for once (a
+    run-on sentence's cuts do not search the rest of the text again)."""
     starts = [0]
-    pending = False  # a sentence ended; the next non-space character starts one
-    previous = ""
-    for offset, char in enumerate(text):
-        if char == "\n":
-            pending = True
-        elif char == " ":
-            if previous in _ENDS or offset - starts[-1] > MAX_SENTENCE:
-                pending = True
-        elif pending:
-            if offset > starts[-1]:
-                starts.append(offset)
-            pending = False
-        previous = char
-    return tuple(starts)
+    start = 0
+    end = -1  # the next ending at or after ``start``; -1: not searched yet
+    while True:
+        if end < start:
+            found = _SENTENCE_END.search(text, start)
+            end = found.end() - 1 if found is not None else len(text)
+        cut = text.find(" ", start + MAX_SENTENCE + 1, end)
+        ending = cut if cut != -1 else end
+        following = _SENTENCE_TEXT.search(text, ending + 1)
+        if following is None:
+            return tuple(starts)
+        start = following.start()
+        starts.append(start)
 
 
 # Section labels of a templated note, by the words of the label ("PLAN:", "Discharge
@@ -386,7 +414,7 @@ def _mark(text, spans, sentences, by_sentence, starts, bounds, labels) -> None:
         pieces.append(piece)
         length += len(piece) + 1
     nlp = pipeline()
-    doc = _sentences(nlp.make_doc("\n".join(pieces)))
+    doc = _doc(nlp, "\n".join(pieces))
     group = []
     marked_of: dict[int, int] = {}
     for sentence in sentences:

@@ -279,3 +279,48 @@ def test_the_phrases_mark_the_corpus_as_medspacy_s_own_patterns_do(monkeypatch):
         expected = context.analyse(text, spans).labels
         monkeypatch.setattr(context, "_nlp", as_phrases)
         assert context.analyse(text, spans).labels == expected, path.name
+
+
+def test_the_doc_context_reads_has_spacys_tokens_of_the_joined_sentences(monkeypatch):
+    """ConText reads the sentences of a chunk tokenized one at a time (``context._doc``): the
+    same tokens, spaces and sentence starts as spaCy's tokens of the joined text, for every
+    chunk of every corpus note and for lines that start with whitespace or are empty."""
+    from pathlib import Path
+
+    from coding.reader.grammar import mentions, normalise
+
+    nlp = context.pipeline()
+    # The cut is safe because spaCy's only special cases with whitespace are one character.
+    rules = nlp.tokenizer.rules
+    assert all(len(case) == 1 for case in rules if any(char.isspace() for char in case))
+    chunks = [
+        "No RFA.  \n\u2028Prior L4-5 \n\na.  b\nDr. Smith, e.g. L5-S1!",
+        "\n\n x\ny \u00a0\n\x85z",
+    ]
+    doc_of = context._doc
+
+    def keep(nlp, text):
+        chunks.append(text)
+        return doc_of(nlp, text)
+
+    monkeypatch.setattr(context, "_doc", keep)
+    for path in sorted((Path(__file__).parent / "notes").glob("*.txt")):
+        text = normalise(path.read_text(encoding="utf-8"))
+        context.analyse(text, [(m.start, m.end) for m in mentions(text)[1]])
+    assert len(chunks) > 70
+    for text in chunks:
+        whole = list(nlp.make_doc(text))
+        doc = doc_of(nlp, text)
+        assert [(t.text, t.whitespace_) for t in doc] == [(t.text, t.whitespace_) for t in whole]
+        starts = [
+            i == 0
+            or (
+                not token.is_space
+                and (
+                    (whole[i - 1].is_space and "\n" in whole[i - 1].text)
+                    or whole[i - 1].text in (".", "?", "!")
+                )
+            )
+            for i, token in enumerate(whole)
+        ]
+        assert [bool(token.is_sent_start) for token in doc] == starts, text
