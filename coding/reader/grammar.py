@@ -18,8 +18,8 @@ header lines (``Procedure:``, ``CPT:``) they stand in. Which mentions count is d
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coding.engine.anatomy import JOINTS, NERVES, S1_NERVE, TON_NERVE, VERTEBRAE
 
@@ -42,10 +42,11 @@ _SPACES = str.maketrans(
     )
 )
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
-# One token: a run of letters, a run of digits, or one other character. Each alternative is one
-# character class repeated, so the pattern cannot backtrack over the text.
-_TOKEN = re.compile(r"[^\W\d_]+|\d+|[^\s\w]|_")
-_NEWLINE = re.compile("\n")
+# One token: a run of letters, a run of digits, or one other character, with the whitespace
+# before it; the end of the text matches an empty token. Each alternative is one character
+# class repeated, none starts with whitespace and every other character starts one, so a match
+# never fails after its whitespace: the pattern cannot backtrack over the text.
+_TOKEN = re.compile(r"(\s*)([^\W\d_]+|\d+|[^\s\w]|_|\Z)")
 # Longer tokens are cut here: no word of ours is longer, and a 20,000-letter "word" stays cheap.
 MAX_TOKEN = 40
 
@@ -72,15 +73,21 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    """The normalised text's tokens, in order."""
-    newlines = [match.start() for match in _NEWLINE.finditer(text)]
+    """The normalised text's tokens, in order. One pass of ``_TOKEN``: each token comes with
+    the whitespace before it, which gives its offset, its line and whether it is spaced."""
     found: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        spaced = start == 0 or text[start - 1].isspace()
-        found.append(
-            Token(match.group()[:MAX_TOKEN], start, end, spaced, bisect_left(newlines, start))
-        )
+    end = 0
+    line = 0
+    for space, word in _TOKEN.findall(text):
+        if not word:  # the end of the text
+            break
+        if space:
+            start = end + len(space)
+            line += space.count("\n")
+        else:
+            start = end
+        end = start + len(word)
+        found.append(Token(word[:MAX_TOKEN], start, end, bool(space) or start == 0, line))
     return found
 
 
@@ -346,6 +353,10 @@ _PREFIXES = {phrase[:n] for phrase in _PHRASE_KEYS for n in range(1, len(phrase)
 _LONG = [word for word in _WORDS if len(word) >= _EXACT_ONLY_BELOW]
 _HEADS = {word[:3] for word in _LONG}
 _TAILS = {word[-3:] for word in _LONG}
+# How many words ``spelled`` remembers the reading of (each at most ``MAX_TOKEN`` letters).
+_RESPELLED = 8192
+# The first words of the phrases: a word that spells none of them begins no phrase.
+_FIRST_WORDS = frozenset(phrase[0] for phrase in _PHRASE_KEYS)
 
 
 def spelled(lower: str) -> str:
@@ -354,6 +365,14 @@ def spelled(lower: str) -> str:
         return lower
     if lower[:3] not in _HEADS and lower[-3:] not in _TAILS:
         return lower
+    return _respelled(lower)
+
+
+@lru_cache(maxsize=_RESPELLED)
+def _respelled(lower: str) -> str:
+    """``spelled`` for a word that may be a typo of a lexicon word: a dozen lookups of its
+    one-letter deletions, remembered for the words notes use again and again ("patient",
+    "performed"), a bounded number of them."""
     if lower in _FUZZY:  # a letter too many
         return _FUZZY[lower]
     for variant in _deletions(lower):  # a letter missing, wrong or swapped
@@ -394,6 +413,10 @@ _NERVES = frozenset(NERVES) | {S1_NERVE}
 _JOINTS = frozenset(JOINTS)
 _CODE_NUMBERS = {str(n) for n in (*range(64490, 64496), *range(64633, 64637))}
 _CATEGORY_III = {f"02{n}" for n in range(13, 19)}  # 0213T … 0218T
+# Words that begin a mention without being a phrase's first word: a vertebra's letter ("L" of
+# "L4"), the third occipital nerve's "TON", a table's side letter.
+_VERTEBRA_LETTERS = frozenset("ctls")
+_LETTER_WORDS = frozenset({"TON", *_SIDE_LETTERS})
 
 
 def _vertebra(toks: list[Token], i: int) -> tuple[str, int] | None:
@@ -517,6 +540,18 @@ def mentions(text: str) -> tuple[list[Token], list[Mention]]:
     i = 0
     while i < len(toks):
         token = toks[i]
+        # Each reading below begins at a number (a code, a temperature), a vertebra's letter,
+        # "TON", a side letter or a word that spells a phrase's first word: most words are none.
+        if not token.is_number and not (
+            token.is_word
+            and (
+                token.lower in _VERTEBRA_LETTERS
+                or token.text in _LETTER_WORDS
+                or spelled(token.lower) in _FIRST_WORDS
+            )
+        ):
+            i += 1
+            continue
         site = _site(toks, i)
         if site is not None:
             (kind, name), end = (site[0].kind, site[0].name), site[1]

@@ -324,3 +324,16 @@ def test_the_doc_context_reads_has_spacys_tokens_of_the_joined_sentences(monkeyp
             for i, token in enumerate(whole)
         ]
         assert [bool(token.is_sent_start) for token in doc] == starts, text
+
+
+@pytest.mark.parametrize(
+    "pattern", ["x" * 997 + " ", "word ", ". ", "\n", " ", "a.b?c!" * 50 + " ", "x" * 20_000]
+)
+def test_sentences_are_found_in_linear_time(pattern):
+    """``sentence_starts`` jumps between sentence ends: eight times the text costs about eight
+    times as much, whatever the text, however long its run-on sentences."""
+    from tests.coding.test_reader_grammar import LINEAR, cost, fit
+
+    small = cost(sentence_starts, fit(pattern, 20_000))
+    large = cost(sentence_starts, fit(pattern, 160_000))
+    assert large / small < LINEAR
