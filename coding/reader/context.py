@@ -403,8 +403,6 @@ def analyse(text: str, spans: list[tuple[int, int]]) -> Context:
 def _mark(text, spans, sentences, by_sentence, starts, bounds, labels) -> None:
     """Run ConText over some sentences of the note, joined by line breaks, and set the labels
     of their spans."""
-    from spacy.tokens import Span
-
     pieces = []
     shift: dict[int, int] = {}  # sentence -> offset in the short text minus offset in the note
     length = 0
@@ -418,21 +416,23 @@ def _mark(text, spans, sentences, by_sentence, starts, bounds, labels) -> None:
     group = []
     marked_of: dict[int, int] = {}
     for sentence in sentences:
+        moved = shift[sentence]
         for index in by_sentence[sentence]:
             start, end = spans[index]
-            moved = shift[sentence]
-            span = doc.char_span(start + moved, end + moved, alignment_mode="expand")
+            span = doc.char_span(start + moved, end + moved, "FACET", alignment_mode="expand")
             if span is not None:
                 marked_of[index] = len(group)
-                group.append(Span(doc, span.start, span.end, label="FACET"))
+                group.append(span)
     doc.spans["facet"] = group
     doc = nlp.get_pipe("medspacy_context")(doc)
     marked = doc.spans["facet"]
     for index, position in marked_of.items():
-        span = marked[position]
-        if span._.is_negated:
+        found = marked[position]._
+        if not found.modifiers:  # ConText sets the attributes below only with a modifier
+            continue
+        if found.is_negated:
             labels[index] = NEGATED
-        elif span._.is_historical:
+        elif found.is_historical:
             labels[index] = HISTORICAL
-        elif span._.is_hypothetical or span._.is_uncertain:
+        elif found.is_hypothetical or found.is_uncertain:
             labels[index] = HYPOTHETICAL
