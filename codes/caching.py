@@ -38,6 +38,7 @@ from codes.models import Revision
 
 # A kept page is unreachable once the day or the revision changes; this only bounds its life.
 PAGE_SECONDS = 60 * 60 * 24
+MISSING = object()
 
 
 def revision(request: HttpRequest) -> str:
@@ -47,6 +48,19 @@ def revision(request: HttpRequest) -> str:
     if not hasattr(request, "content_revision"):
         request.content_revision = f"{settings.RELEASE}:{Revision.tag()}"
     return request.content_revision
+
+
+def kept[T](revision: str, name: str, fetch: Callable[[], T]) -> T:
+    """What `fetch()` returns (a model instance, a small list), kept in the cache under `name`
+    for `revision` (as `revision()` gives it): a hit costs no query. Any change to what it
+    reads must move the revision on (codes/signals.py watches the reference's models; other
+    apps `watch()` their own), so the next request reads it afresh."""
+    key = f"kept:{revision}:{name}"
+    value = cache.get(key, MISSING)
+    if value is MISSING:
+        value = fetch()
+        cache.set(key, value, PAGE_SECONDS)
+    return value
 
 
 def content_tag(request: HttpRequest) -> str | None:

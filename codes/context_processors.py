@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from codes.caching import kept, revision
 from codes.models import Dataset
 
 # The header menu's sections: (name, URL name, label).
@@ -31,17 +32,23 @@ def section(path: str) -> str:
     return ""
 
 
+def latest_dataset() -> Dataset | None:
+    return Dataset.objects.order_by("-pk").first()
+
+
 def frame(request: HttpRequest) -> dict:
     """What every page's frame (base.html) needs:
 
-    - `dataset`: the loaded dataset's version and date (one query, when a template reads it);
+    - `dataset`: the loaded dataset's version and date, kept in the cache for the content
+      revision (loading a dataset moves it on): a template that reads it costs the revision's
+      query, which the reference and quiz pages read anyway, and on a miss one more;
     - `site_sections`, `site_section`: the menu's sections, and the one this page is in;
     - `site_release`: the release, which keys the menu and the footer's links kept in the
       cache (base.html): they change with nothing else. Empty with DEBUG on, so that an edited
       template shows at once.
     """
     return {
-        "dataset": SimpleLazyObject(lambda: Dataset.objects.order_by("-pk").first()),
+        "dataset": SimpleLazyObject(lambda: kept(revision(request), "dataset", latest_dataset)),
         "site_sections": SECTIONS,
         "site_section": section(request.path),
         "site_release": "" if settings.DEBUG else settings.RELEASE,

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache, reduce
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, connection, models, transaction
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from codes import signals as content_signals
+from codes.caching import kept
 from codes.models import Code, Misconception, Rule, Source
 from coding import scoring
 from coding.engine import (
@@ -155,10 +155,6 @@ def code_scenario(procedure, guidance, joints, nerves, coverage, intent):
     )
 
 
-# A kept question is unreachable once the revision changes; this only bounds its life.
-QUESTION_SECONDS = 60 * 60 * 24
-
-
 class QuestionQuerySet(models.QuerySet):
     def for_page(self):
         """With what the question page and its feedback show: options, codes, sources and
@@ -222,16 +218,15 @@ class Question(models.Model):
         request codes it again. Saving a question or an option, or any reference content,
         moves the revision on (the signals at the end of this module), so an edit shows at once.
         """
-        key = f"quiz:question:{revision}:{pk}"
-        question = cache.get(key)
-        if question is None:
+
+        def fetch() -> Question | None:
             question = cls.objects.for_page().filter(pk=pk).first()
-            if question is None:
-                return None
-            with suppress(InvalidInput):  # raised again when an answer is marked, as before
-                question.engine_result  # noqa: B018 - a cached_property, kept with the question
-            cache.set(key, question, QUESTION_SECONDS)
-        return question
+            if question is not None:
+                with suppress(InvalidInput):  # raised again when an answer is marked, as before
+                    question.engine_result  # noqa: B018 - a cached_property, kept with the question
+            return question
+
+        return kept(revision, f"quiz.question:{pk}", fetch)
 
     @property
     def headline(self) -> str:
@@ -411,12 +406,7 @@ class Quiz(models.Model):
         """The quiz, kept in the cache for `revision` as questions are (Question.for_page): a
         hit costs no query, a miss one. Saving a quiz or its list of questions moves the
         revision on (the signals at the end of this module)."""
-        key = f"quiz:quiz:{revision}:{pk}"
-        quiz = cache.get(key)
-        if quiz is None:
-            quiz = cls.objects.get(pk=pk)
-            cache.set(key, quiz, QUESTION_SECONDS)
-        return quiz
+        return kept(revision, f"quiz.quiz:{pk}", lambda: cls.objects.get(pk=pk))
 
     def question_ids(self) -> list[int]:
         return list(

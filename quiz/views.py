@@ -5,7 +5,6 @@ attempts or sessions, so another trainee's or trainer's data answers 404 whateve
 """
 
 import csv
-import secrets
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,29 +44,7 @@ from quiz.models import (
     TrainingSession,
     start_drill,
 )
-
-OWNER_KEY = "quiz_owner"
-
-
-def owner_token(request: HttpRequest, create: bool = False) -> str:
-    """The token in the session that marks this browser's anonymous attempts.
-
-    Made when a form that starts an attempt is sent. Both requests of a double click from a
-    browser with no session yet open a session each, so the token cannot be random there: it is
-    derived from the CSRF cookie, which the browser got with the form page (the join and quiz
-    pages set it) and sends with both. Only a request without that cookie (which the CSRF
-    check refuses outside the tests) gets a random one.
-    """
-    token = request.session.get(OWNER_KEY, "")
-    if not token and create:
-        secret = request.META.get("CSRF_COOKIE", "")
-        if secret and request.COOKIES.get(settings.CSRF_COOKIE_NAME):
-            token = salted_hmac("quiz.owner_token", secret, algorithm="sha256").hexdigest()[:32]
-        else:
-            token = secrets.token_urlsafe(24)
-        request.session[OWNER_KEY] = token
-    return token
-
+from quiz.owner import owner_token
 
 # Every page that shows answers, scores or names (a trainee's attempt, results and history, a
 # trainer's dashboard and export) is for its viewer alone: no shared cache keeps it, and the

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 
 
@@ -18,6 +19,13 @@ def pytest_configure(config):
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference", stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def cold_cache():
+    """Every test starts with nothing kept in the cache, as after a release: what a page costs
+    never depends on the tests that ran before it."""
+    cache.clear()
 
 
 @pytest.fixture

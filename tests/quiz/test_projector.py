@@ -118,9 +118,10 @@ def test_the_projector_costs_a_fixed_number_of_queries(
         # 1 session; 2 user; 3 the training session with its quiz; 4 the quiz's question ids;
         # 5 the question; 6 its options; 7 the number joined; 8 the question's answers.
         assert trainer.get(projector(training_session, 2), headers=HTMX).status_code == 200
-    with django_assert_num_queries(9):
-        # The whole page: the same, and 9 the dataset in the footer (the QR code is drawn
-        # from the join link, no query).
+    with django_assert_num_queries(10):
+        # The whole page: the same, and 9 the content revision and 10 the dataset in the
+        # footer, the first page rendered for the revision (the QR code is drawn from the join
+        # link, no query).
         assert trainer.get(projector(training_session, 2)).status_code == 200
 
 
@@ -161,9 +162,10 @@ def test_the_drill_down_costs_a_fixed_number_of_queries(
     answer(trainee_a, 1, claim="64493-50")
     answer(trainee_a, 2, option=option_id(single_question, "+64492"))
     ana = training_session.attempts.get()
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         # 1 session; 2 user; 3 the training session; 4 the attempt; 5 its answers with their
-        # questions; 6-9 the questions' options, codes, sources and rules; 10 the dataset.
+        # questions; 6-9 the questions' options, codes, sources and rules; 10 the content
+        # revision and 11 the dataset in the footer (the first page rendered for the revision).
         trainer.get(f"/quiz/sessions/{training_session.pk}/trainees/{ana.pk}/")
 
 

@@ -2,8 +2,11 @@
 
 The question page keeps each question, with everything its page and feedback show, in the
 cache for the content revision (Question.for_page): the first trainee to reach a question
-after a change pays five queries for it, everyone after that none. Each test starts from an
-empty cache, so it counts both.
+after a change pays five queries for it, everyone after that none. The dataset in the footer
+is kept for the revision the same way. Each test starts from an empty cache, so it counts both.
+
+A trainee who has not signed in has no session: the owner token that marks their attempts is
+a signed cookie of its own (quiz/owner.py), so no page of theirs reads a session row.
 """
 
 import pytest
@@ -42,17 +45,17 @@ def option_id(question, text: str) -> int:
 
 def test_the_question_page(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
-    with django_assert_num_queries(11):
-        # 1 the content revision; 2 the browser's session; 3 the attempt with its training
-        # session; 4 its quiz (then kept in the cache for the revision); 5 the ids of the
-        # questions answered; 6-10 the question, its options, codes, sources and rules (then
-        # kept in the cache); 11 the dataset in the footer.
+    with django_assert_num_queries(10):
+        # 1 the content revision; 2 the attempt with its training session; 3 its quiz (then
+        # kept in the cache for the revision); 4 the ids of the questions answered; 5-9 the
+        # question, its options, codes, sources and rules (then kept in the cache); 10 the
+        # dataset in the footer (then kept too).
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(5):
-        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 dataset. Quiz and question kept.
+    with django_assert_num_queries(3):
+        # 1 revision; 2 attempt; 3 answered ids. Quiz, question and dataset kept.
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(4):
-        # The htmx fragment has no footer: 1 revision; 2 session; 3 attempt; 4 answered ids.
+    with django_assert_num_queries(3):
+        # The htmx fragment: 1 revision; 2 attempt; 3 answered ids.
         assert anonymous.get(question_url(attempt, 1), headers=HTMX).status_code == 200
 
 
@@ -68,22 +71,22 @@ def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_querie
     client = signed_in("coder")
     attempt = start(client, quiz)
     client.get(question_url(attempt, 1))
-    with django_assert_num_queries(6):
-        # 1 revision; 2 session; 3 the user; 4 attempt; 5 answered ids; 6 dataset.
+    with django_assert_num_queries(5):
+        # 1 revision; 2 attempt; 3 session; 4 the user (the attempt is theirs); 5 answered ids.
         assert client.get(question_url(attempt, 1)).status_code == 200
 
 
 def test_the_answer_post_with_htmx_shows_the_feedback(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(6):
-        # 1 revision; 2 session; 3 attempt; 4 answered ids (the quiz and question are kept);
-        # 5 the insert of the answer; 6 the read of the stored answer. A fragment: no footer.
+    with django_assert_num_queries(5):
+        # 1 revision; 2 attempt; 3 answered ids (the quiz and question are kept); 4 the insert
+        # of the answer; 5 the read of the stored answer.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Partly right" in response.content.decode()
-    with django_assert_num_queries(6):
-        # The feedback again: 1 revision; 2 session; 3 attempt; 4 answered ids; 5 the answer;
-        # 6 dataset. The explanation, rules, sources and codes are kept with the question.
+    with django_assert_num_queries(4):
+        # The feedback again: 1 revision; 2 attempt; 3 answered ids; 4 the answer. The
+        # explanation, rules, sources and codes are kept with the question.
         assert "Partly right" in anonymous.get(question_url(attempt, 1)).content.decode()
 
 
@@ -93,8 +96,8 @@ def test_the_answer_post_without_javascript_redirects(
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 2))
     right = option_id(single_question, "+64495 once")
-    with django_assert_num_queries(6):
-        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert; 6 read back.
+    with django_assert_num_queries(5):
+        # 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back.
         response = anonymous.post(question_url(attempt, 2), {"option": right})
     assert response.status_code == 302
 
@@ -102,13 +105,13 @@ def test_the_answer_post_without_javascript_redirects(
 def test_a_refused_answer_post(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(5):
-        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 dataset: nothing is stored.
+    with django_assert_num_queries(3):
+        # 1 revision; 2 attempt; 3 answered ids: nothing is stored.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-5O"})
     assert response.status_code == 400
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
-    with django_assert_num_queries(4):
-        # Answered already: 1 revision; 2 session; 3 attempt; 4 answered ids; then a redirect.
+    with django_assert_num_queries(3):
+        # Answered already: 1 revision; 2 attempt; 3 answered ids; then a redirect.
         assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 302
 
 
@@ -117,15 +120,14 @@ def test_the_exam_answer_post_with_htmx_shows_the_next_question(
 ):
     attempt = start(anonymous, quiz, mode="exam")
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(11):
-        # 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert; 6 read back;
-        # 7-11 the next question, its options, codes, sources and rules. No footer.
+    with django_assert_num_queries(10):
+        # 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back; 6-10 the next
+        # question, its options, codes, sources and rules.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Question 2 of 3" in response.content.decode()
     other = start(anonymous, quiz, mode="exam")
-    with django_assert_num_queries(6):
-        # Both questions kept: 1 revision; 2 session; 3 attempt; 4 answered ids; 5 insert;
-        # 6 read back.
+    with django_assert_num_queries(5):
+        # Both questions kept: 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back.
         anonymous.post(question_url(other, 1), {"claim": "64493-50"}, headers=HTMX)
 
 
@@ -133,9 +135,9 @@ def test_a_question_of_a_training_session(training_session, django_assert_num_qu
     trainee = Client()
     url = join(trainee, training_session, "Ana")
     trainee.get(f"{url}1/")
-    with django_assert_num_queries(5):
-        # The session is joined with the attempt: 1 revision; 2 session; 3 attempt with its
-        # training session (its quiz is kept); 4 answered ids; 5 dataset.
+    with django_assert_num_queries(3):
+        # The session is joined with the attempt: 1 revision; 2 attempt with its training
+        # session (its quiz is kept); 3 answered ids.
         assert trainee.get(f"{url}1/").status_code == 200
 
 
@@ -143,39 +145,41 @@ def test_a_question_of_a_training_session(training_session, django_assert_num_qu
 
 
 def test_the_quiz_list(anonymous, quiz, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        # No session yet: 1 the quizzes with their question counts; 2 dataset.
+    with django_assert_num_queries(3):
+        # No attempt yet: 1 the quizzes with their question counts; 2 the revision and 3 the
+        # dataset in the footer (then kept for the revision).
         assert anonymous.get("/quiz/").status_code == 200
     start(anonymous, quiz)
-    with django_assert_num_queries(4):
-        # 1 session; 2 quizzes; 3 the browser's attempts with quizzes and scores; 4 dataset.
+    with django_assert_num_queries(3):
+        # 1 quizzes; 2 the browser's attempts with quizzes and scores; 3 revision.
         assert anonymous.get("/quiz/").status_code == 200
     client = signed_in("coder")
     with django_assert_num_queries(6):
-        # 1 session; 2 user; 3 quizzes; 4 the user's attempts; 5 the Trainers check; 6 dataset.
+        # 1 session; 2 user; 3 quizzes; 4 the user's attempts; 5 the Trainers check;
+        # 6 revision.
         assert client.get("/quiz/").status_code == 200
 
 
 def test_the_quiz_page_and_starting(anonymous, quiz, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        # 1 the quiz with its question count; 2 dataset.
+    with django_assert_num_queries(3):
+        # 1 the quiz with its question count; 2 revision; 3 dataset.
         assert anonymous.get(f"/quiz/{quiz.slug}/").status_code == 200
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         # 1 the quiz; 2 an attempt this browser started from this form? 3-6 the question list
-        # and the insert of the attempt, in a savepoint; a new browser session: 7 is its key
-        # free? 8-10 its insert, in a savepoint.
+        # and the insert of the attempt, in a savepoint. No session: the owner token is a
+        # cookie.
         response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam", "key": "form-1"})
     assert response.status_code == 302
-    with django_assert_num_queries(3):
-        # The same form again: 1 session; 2 the quiz; 3 the attempt it started.
+    with django_assert_num_queries(2):
+        # The same form again: 1 the quiz; 2 the attempt it started.
         again = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "exam", "key": "form-1"})
     assert again["Location"] == response["Location"]
 
 
 def test_resuming_an_attempt(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
-    with django_assert_num_queries(3):
-        # 1 session; 2 attempt; 3 answered ids; then a redirect to question 1.
+    with django_assert_num_queries(2):
+        # 1 attempt; 2 answered ids; then a redirect to question 1.
         assert anonymous.get(f"/quiz/attempts/{attempt.pk}/")["Location"].endswith("/1/")
 
 
@@ -184,15 +188,15 @@ def test_the_results(anonymous, quiz, single_question, django_assert_num_queries
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
     anonymous.post(question_url(attempt, 2), {"option": option_id(single_question, "+64492")})
     with django_assert_num_queries(8):
-        # 1 session; 2 attempt; 3 the answers with their questions; 4-7 the questions'
-        # options, codes, sources and rules; 8 dataset.
+        # 1 attempt; 2 the answers with their questions; 3-6 the questions' options, codes,
+        # sources and rules; 7 revision; 8 dataset.
         assert anonymous.get(f"/quiz/attempts/{attempt.pk}/results").status_code == 200
 
 
 def test_the_timer(anonymous, timed_quiz, django_assert_num_queries):
     attempt = start(anonymous, timed_quiz)
-    with django_assert_num_queries(2):
-        # 1 session; 2 attempt. A fragment: no footer.
+    with django_assert_num_queries(1):
+        # 1 attempt. A fragment: no footer.
         url = f"/quiz/attempts/{attempt.pk}/time"
         assert anonymous.get(url, headers=HTMX).status_code == 200
 
@@ -201,26 +205,26 @@ def test_the_timer(anonymous, timed_quiz, django_assert_num_queries):
 
 
 def test_joining(anonymous, training_session, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        # The join form: 1 dataset.
+    with django_assert_num_queries(2):
+        # The join form: 1 revision; 2 dataset.
         assert anonymous.get(f"/quiz/join?code={training_session.code}").status_code == 200
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         # 1 the open session by its code, with its quiz; 2 this browser's attempt in it;
-        # 3-6 the quiz's question list and the insert of the attempt, in a savepoint; a new
-        # browser session: 7 is its key free? 8-10 its insert, in a savepoint.
+        # 3-6 the quiz's question list and the insert of the attempt, in a savepoint. No
+        # session: the owner token is a cookie.
         join(anonymous, training_session, "Ana")
 
 
 def test_the_trainers_pages(trainer, training_session, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         # 1 session; 2 user; 3 the Trainers check; 4 the trainer's sessions with their
-        # quizzes; 5 the quizzes to choose from; 6 dataset.
+        # quizzes; 5 the quizzes to choose from; 6 revision; 7 dataset (then kept for it).
         assert trainer.get("/quiz/sessions/").status_code == 200
     dashboard = f"/quiz/sessions/{training_session.pk}/"
     with django_assert_num_queries(8):
         # 1 session; 2 user; 3 the training session with its quiz; its tallies: 4 the
         # participants with theirs; 5 the questions'; 6 the quiz's questions; 7 the
-        # misconceptions'; 8 dataset.
+        # misconceptions'; 8 revision.
         assert trainer.get(dashboard).status_code == 200
     with django_assert_num_queries(7):
         # The live fragment htmx polls: 1-7 as above, no footer (tests/quiz/test_dashboard.py).
