@@ -335,11 +335,12 @@ def _build_lexicon() -> tuple[dict, dict, int]:
         for text in texts:
             phrases[tuple(text.split())] = key
     words = {word for phrase in phrases for word in phrase}
-    fuzzy: dict[str, str] = {}
-    for word in sorted(words):
+    # A one-letter deletion of a long word, to that word; None when it is one of two words.
+    fuzzy: dict[str, str | None] = {}
+    for word in words:
         if len(word) >= _EXACT_ONLY_BELOW:
             for variant in _deletions(word):
-                fuzzy.setdefault(variant, word)
+                fuzzy[variant] = word if fuzzy.get(variant, word) == word else None
     longest = max(len(phrase) for phrase in phrases)
     return phrases, fuzzy, longest
 
@@ -372,15 +373,17 @@ def spelled(lower: str) -> str:
 def _respelled(lower: str) -> str:
     """``spelled`` for a word that may be a typo of a lexicon word: a dozen lookups of its
     one-letter deletions, remembered for the words notes use again and again ("patient",
-    "performed"), a bounded number of them."""
-    if lower in _FUZZY:  # a letter too many
-        return _FUZZY[lower]
+    "performed"), a bounded number of them.
+
+    Only a typo of one word is read as that word. One that two words explain ("medoal": medial
+    or medrol) is left as written, so the reading never depends on which is tried first."""
+    found = {_FUZZY[lower]} if lower in _FUZZY else set()  # a letter too many
     for variant in _deletions(lower):  # a letter missing, wrong or swapped
         if variant in _WORDS and len(variant) >= _EXACT_ONLY_BELOW:
-            return variant
+            found.add(variant)
         if variant in _FUZZY:
-            return _FUZZY[variant]
-    return lower
+            found.add(_FUZZY[variant])
+    return found.pop() if len(found) == 1 and None not in found else lower
 
 
 # --- Mentions ---------------------------------------------------------------------------------

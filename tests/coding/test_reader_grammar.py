@@ -4,6 +4,9 @@ ablation's temperature, codes and headers, read as coders write them; and in lin
 Expected values are written by hand (nerves to joints: facts §10).
 """
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -125,6 +128,29 @@ def test_it_reads_a_side(written, side):
 def test_it_reads_a_table_cell_letter_as_a_side_only_standing_alone():
     assert found("L4-5 | R\nL5-S1 | L", "side") == ["R", "L"]
     assert found("L4-5 | R\nL5-S1 | L", "joint") == ["L4-L5", "L5-S1"]
+
+
+TYPO_SCRIPT = """
+from coding.reader.grammar import spelled
+print(",".join(spelled(word) for word in %r))
+"""
+
+
+def test_a_typo_reads_the_same_in_every_process_and_two_readings_read_as_none():
+    """A misspelling one letter away from two lexicon words ("medoal": medial, or the steroid
+    medrol) is not guessed at: it was once read as one or the other by Python's hash seed."""
+    words = ["medoal", "blockes", "medail", "flouroscopy", "radiofrequncy", "bilatreal"]
+    readings = set()
+    for seed in ("0", "1", "2", "3"):
+        result = subprocess.run(
+            [sys.executable, "-c", TYPO_SCRIPT % words],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "DJANGO_DEBUG": "1"},
+        )
+        readings.add(result.stdout.strip())
+    assert readings == {"medoal,blockes,medial,fluoroscopy,radiofrequency,bilateral"}
 
 
 @pytest.mark.parametrize(
