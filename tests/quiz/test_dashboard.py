@@ -84,3 +84,47 @@ def test_the_dashboard_numbers_questions_as_the_sessions_trainees_see_them(
         report = SessionReport.build(session)
         # Question n on the dashboard is question n for every trainee of this session.
         assert [row.question.pk for row in report.questions] == session.question_order()
+
+
+def test_a_poll_shows_each_participants_name_link_and_figures(
+    trainer,
+    training_session,
+    claim_question,
+    single_question,
+    multiple_question,
+    django_assert_num_queries,
+):
+    from tests.quiz.test_sessions import participant_rows
+
+    questions = (claim_question, single_question, multiple_question)
+    answer_all(training_session, "Ana", *questions)
+    answer_all(training_session, "<b>Ben & co</b>", *questions)
+    join(Client(), training_session, "Cy")  # joined, has not answered yet
+    page = poll(trainer, training_session, django_assert_num_queries)
+    assert "Participants (3)" in page
+    # Ana and Ben answer every question wrong (claim 64490, +64492, Ablation alone): 0 of 3
+    # right, 0%, finished and not passed. Cy has answered nothing: 0% so far.
+    assert participant_rows(page) == [
+        [
+            "Ana",
+            "3 of 3 3 of 3",
+            "0 of 3 answered right; 0 of 3 questions",
+            "0% (not passed)",
+            "0",
+        ],
+        [
+            "<b>Ben & co</b>",
+            "3 of 3 3 of 3",
+            "0 of 3 answered right; 0 of 3 questions",
+            "0% (not passed)",
+            "0",
+        ],
+        ["Cy", "0 of 3 0 of 3", "0 of 0 answered right; 0 of 3 questions", "0% so far", "0"],
+    ]
+    ana, ben, cy = training_session.attempts.order_by("started_at")
+    base = f"/quiz/sessions/{training_session.pk}/trainees"
+    assert f'<a href="{base}/{ana.pk}/">Ana</a>' in page
+    # A name is shown as typed, never as markup.
+    assert f'<a href="{base}/{ben.pk}/">&lt;b&gt;Ben &amp; co&lt;/b&gt;</a>' in page
+    assert "<b>Ben" not in page
+    assert '<progress max="3" value="0" aria-label="Cy: answered">0 of 3</progress>' in page

@@ -247,7 +247,7 @@ def test_deleting_an_answer_or_an_attempt_takes_it_out_of_the_tallies(
     assert question_tally(choice_session, multiple_question) == (0, 0, 0, [])
     assert list(TagTally.objects.values_list("tag", "count")) == [("third-level", 1)]
     report = choice_session.report()
-    assert [row.attempt.display_name for row in report.participants] == ["Ana", "Ben"]
+    assert [row.name for row in report.participants] == ["Ana", "Ben"]
     assert [t["tag"] for t in report.missed_tags] == ["third-level"]
 
 
