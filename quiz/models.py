@@ -18,7 +18,6 @@ from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, lru_cache, reduce
-from html import escape
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +28,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from codes import signals as content_signals
 from codes.caching import kept
@@ -1053,17 +1053,22 @@ class ParticipantRow:
     def of(cls, attempt_id, name: str, summary: AttemptSummary, url: str) -> ParticipantRow:
         s = summary
         verdict = ("(passed)" if s.passed else "(not passed)") if s.finished else "so far"
-        # Only the name and the address need escaping: the rest are numbers and fixed words.
-        who, href = escape(name), escape(url)
-        answered = f"{s.answered} of {s.total}"
-        html = (
-            f'<tr><th scope="row"><a href="{href}">{who}</a></th>'
-            f'<td><progress max="{s.total}" value="{s.answered}" aria-label="{who}: answered">'
-            f"{answered}</progress> {answered}</td>"
-            f"<td>{s.correct} of {s.answered} answered right; {s.correct} of {s.total} questions"
-            f"</td><td>{s.percent}% {verdict}</td><td>{s.late}</td></tr>\n"
+        html = format_html(
+            '<tr><th scope="row"><a href="{url}">{name}</a></th>'
+            '<td><progress max="{total}" value="{answered}" aria-label="{name}: answered">'
+            "{answered} of {total}</progress> {answered} of {total}</td>"
+            "<td>{correct} of {answered} answered right; {correct} of {total} questions</td>"
+            "<td>{percent}% {verdict}</td><td>{late}</td></tr>\n",
+            url=url,
+            name=name,
+            total=s.total,
+            answered=s.answered,
+            correct=s.correct,
+            percent=s.percent,
+            verdict=verdict,
+            late=s.late,
         )
-        return cls(attempt_id, name, summary, url, mark_safe(html))  # noqa: S308 (escaped above)
+        return cls(attempt_id, name, summary, url, html)
 
 
 # How many of a question's commonest wrong answers the dashboard lists.
