@@ -13,6 +13,7 @@
 
 import os
 import re
+import sqlite3
 import tomllib
 from io import StringIO
 from pathlib import Path
@@ -95,14 +96,44 @@ def migrated_database(django_db_setup, django_db_blocker) -> str:
 @pytest.fixture(autouse=True)
 def reference_data(migrated_database, django_db_serialized_rollback, live_server):
     """The migrated database and the dataset as shipped, restored after an earlier
-    (transactional) test emptied the database; an empty page cache."""
+    (transactional) test emptied the database; an empty page cache.
+
+    Loading the dataset takes seconds, and every browser test but the first needs it again: on
+    SQLite (where these tests run) the database as loaded the first time is copied aside with
+    SQLite's backup API, and copied back in milliseconds."""
     from codes.models import Dataset
 
-    if not Dataset.objects.exists():
+    if not Dataset.objects.exists() and not SQLITE_COPY.restore():
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
         connection.creation.deserialize_db_from_string(migrated_database)
         call_command("load_reference", stdout=StringIO())
+        SQLITE_COPY.take()
     cache.clear()
+
+
+class DatabaseCopy:
+    """A copy of the SQLite test database (in memory), taken once and put back as needed."""
+
+    def __init__(self) -> None:
+        self.copy: sqlite3.Connection | None = None
+
+    def take(self) -> None:
+        if connection.vendor != "sqlite":
+            return
+        connection.ensure_connection()
+        self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(self.copy)
+
+    def restore(self) -> bool:
+        """Whether the copy was put back (there is none before the first load, nor off SQLite)."""
+        if self.copy is None:
+            return False
+        connection.ensure_connection()
+        self.copy.backup(connection.connection)
+        return True
+
+
+SQLITE_COPY = DatabaseCopy()
 
 
 @pytest.fixture
