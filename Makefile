@@ -50,8 +50,10 @@ test: lint test-sqlite
 	  echo "PostgreSQL pass skipped: no PostgreSQL server here (CI=true installs one)."; \
 	fi
 
+# Two or more workers (pytest-xdist, one per core): each has its own database, live server and
+# browser.
 test-sqlite: setup browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-postgres: setup
 	scripts/test-postgres.sh
