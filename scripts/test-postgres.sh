@@ -9,5 +9,6 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/facetcoder-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$dir"' EXIT
 url=$(scripts/postgres.sh start "$dir")
 echo "PostgreSQL pass: $(PGCONNECT_TIMEOUT=5 psql "$url" -Atc 'show server_version' 2>/dev/null || echo server) on ${url%/*}"
-DATABASE_URL=$url .venv/bin/python -m pytest -m "not e2e" -p no:playwright \
+# One worker per core (pytest-xdist), each with its own test database on the server.
+DATABASE_URL=$url .venv/bin/python -m pytest -m "not e2e" -p no:playwright -n auto \
   --ignore=tests/test_deploy.py "$@"
