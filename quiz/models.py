@@ -28,7 +28,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.html import format_html
+from django.utils.html import format_html, linebreaks
 from django.utils.safestring import SafeString
 
 from codes import signals as content_signals
@@ -224,6 +224,7 @@ class Question(models.Model):
         def fetch() -> Question | None:
             question = cls.objects.for_page().filter(pk=pk).first()
             if question is not None:
+                question.scenario_html  # noqa: B018 - a cached_property, kept with the question
                 with suppress(InvalidInput):  # raised again when an answer is marked, as before
                     question.engine_result  # noqa: B018 - a cached_property, kept with the question
             return question
@@ -255,6 +256,12 @@ class Question(models.Model):
         return code_scenario(
             self.procedure, self.guidance, self.joints, self.nerves, coverage, self.intent
         )
+
+    @cached_property
+    def scenario_html(self) -> SafeString:
+        """The scenario as paragraphs (as the linebreaks filter writes them): kept with the
+        question in the cache (Question.for_page), so a page does not write it again."""
+        return linebreaks(self.scenario, autoescape=True)
 
     @cached_property
     def engine_result(self):
@@ -837,6 +844,24 @@ class Attempt(models.Model):
     def gives_feedback(self) -> bool:
         return self.mode == Mode.PRACTICE
 
+    @classmethod
+    def with_session(cls, pk: uuid.UUID) -> Attempt | None:
+        """The attempt and its training session (None if it has none), or None if there is no
+        such attempt: one query, as plain SQL. It runs on every question page and answer,
+        which a whole training session loads at once, and the ORM took longer to build and
+        read it (select_related) than the database took to answer it."""
+        sql, attempt_columns, session_columns = attempt_with_session_sql(connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [cls._meta.pk.get_db_prep_value(pk, connection)])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        split = len(attempt_columns.select)
+        attempt = attempt_columns.instance(row[:split])
+        session = None if row[split] is None else session_columns.instance(row[split:])
+        attempt.training_session = session
+        return attempt
+
     def answered_ids(self) -> set[int]:
         """The questions answered so far, in one query of their ids alone (unordered), as plain
         SQL: it runs on every question page and answer, which a whole training session loads
@@ -915,6 +940,63 @@ class Marked:
     choices: list[int] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlainColumns:
+    """How to read a model's concrete fields from a query written in plain SQL: the select
+    list (under a table alias) and, per field, the converters the ORM itself applies to it (a
+    JSON field's decoding, SQLite's text times and UUIDs), so the instance made is the one
+    the ORM would make."""
+
+    model: type[models.Model]
+    attnames: tuple[str, ...]
+    select: tuple[str, ...]
+    converters: tuple[tuple[models.Expression, tuple], ...]
+
+    @classmethod
+    def of(cls, model: type[models.Model], alias: str) -> PlainColumns:
+        fields = model._meta.concrete_fields
+        columns = [field.get_col(alias) for field in fields]
+        return cls(
+            model,
+            tuple(field.attname for field in fields),
+            tuple(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields),
+            tuple(
+                (
+                    column,
+                    tuple(connection.ops.get_db_converters(column))
+                    + tuple(column.get_db_converters(connection)),
+                )
+                for column in columns
+            ),
+        )
+
+    def instance(self, row) -> models.Model:
+        """The model instance of this row's values (as many as the select list, in order)."""
+        values = []
+        for value, (column, converters) in zip(row, self.converters, strict=True):
+            for convert in converters:
+                value = convert(value, column, connection)
+            values.append(value)
+        return self.model.from_db(connection.alias, self.attnames, values)
+
+
+@lru_cache(maxsize=2)
+def attempt_with_session_sql(vendor: str) -> tuple[str, PlainColumns, PlainColumns]:
+    """Attempt.with_session()'s query, written from the models' own table and column names,
+    with the readers of its two halves (per database backend: their converters differ)."""
+    attempt, session = PlainColumns.of(Attempt, "a"), PlainColumns.of(TrainingSession, "s")
+    quote = connection.ops.quote_name
+    key = quote(Attempt._meta.get_field("training_session").column)
+    session_pk = quote(TrainingSession._meta.pk.column)
+    sql = (
+        f"SELECT {', '.join(attempt.select + session.select)}"  # noqa: S608 - no input
+        f" FROM {quote(Attempt._meta.db_table)} a"
+        f" LEFT JOIN {quote(TrainingSession._meta.db_table)} s ON s.{session_pk} = a.{key}"
+        f" WHERE a.{quote(Attempt._meta.pk.column)} = %s"
+    )
+    return sql, attempt, session
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -55,19 +56,26 @@ personal = cache_control(private=True, no_store=True)
 def own_attempt(request: HttpRequest, attempt_id: UUID, content: str = "") -> Attempt:
     """The requester's attempt with its training session and quiz, else 404: one query, the
     three joined. Given the content revision (`content`), the quiz is the one kept in the
-    cache for it (Quiz.kept: no query on a hit) and the query joins the session alone: the
-    question page, which every trainee of a session loads at once, takes that cheaper way.
+    cache for it (Quiz.kept: no query on a hit) and the query, in plain SQL, joins the session
+    alone (Attempt.with_session): the question page and the answer, which every trainee of a
+    session sends at once, take that cheaper way.
     """
-    related = ("training_session",) if content else ("training_session", "quiz")
-    try:
+    if content:
+        attempt = Attempt.with_session(attempt_id)
+    else:
         # get(), not first(): no ORDER BY to build for the one row a primary key finds.
-        attempt = Attempt.objects.select_related(*related).get(pk=attempt_id)
-    except Attempt.DoesNotExist:
-        attempt = None
+        query = Attempt.objects.select_related("training_session", "quiz")
+        try:
+            attempt = query.get(pk=attempt_id)
+        except Attempt.DoesNotExist:
+            attempt = None
     if attempt is None or not attempt.owned_by(request.user, owner_token(request)):
         raise Http404("No such attempt among yours.")
     if content:
         attempt.quiz = Quiz.kept(attempt.quiz_id, content)
+        session = attempt.training_session
+        if session is not None and session.quiz_id == attempt.quiz_id:
+            session.quiz = attempt.quiz  # its name may be the quiz's title: no query for it
     return attempt
 
 
@@ -203,10 +211,14 @@ def render_question(
         "question": question,
         "number": number,
         "answer": answer,
-        "form": form or AnswerForm(question, seed=attempt.shuffle_seed),
+        # The form as sent, to show again with its errors; else the empty one, which the
+        # template keeps in the cache: built only when it is not kept there.
+        "form": form,
+        "blank_form": SimpleLazyObject(lambda: AnswerForm(question, seed=attempt.shuffle_seed)),
         "error": error,
         "answered": len(visit.answered),
         "finished": len(visit.answered) >= attempt.total,
+        "form_url": attempt.question_url(number),
         "next_url": attempt.question_url(following) if following else attempt.results_url(),
         "overdue": attempt.is_overdue(),
         "time_left": attempt.time_left(),
