@@ -1,5 +1,5 @@
-"""Every page's frame: the header's menu marks the section the page is in, as kept in the cache
-for the release, one copy per section."""
+"""Every page's frame: the header's menu marks the section the page is in, as rendered once per
+process and section (codes/templatetags/frame.py)."""
 
 import re
 
