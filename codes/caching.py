@@ -29,7 +29,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -51,15 +51,20 @@ def revision(request: HttpRequest) -> str:
 
 
 def kept[T](revision: str, name: str, fetch: Callable[[], T]) -> T:
-    """What `fetch()` returns (a model instance, a small list), kept in the cache under `name`
-    for `revision` (as `revision()` gives it): a hit costs no query. Any change to what it
-    reads must move the revision on (codes/signals.py watches the reference's models; other
-    apps `watch()` their own), so the next request reads it afresh."""
+    """What `fetch()` returns (a model instance, a small list), kept under `name` for
+    `revision` (as `revision()` gives it): a hit costs no query. Any change to what it reads
+    must move the revision on (codes/signals.py watches the reference's models; other apps
+    `watch()` their own), so the next request reads it afresh.
+
+    It is kept in the process's own memory, not pickled (the "objects" cache,
+    facetsite/cache.py): every caller gets the same object, so none may change it.
+    """
     key = f"kept:{revision}:{name}"
-    value = cache.get(key, MISSING)
+    objects = caches["objects"]
+    value = objects.get(key, MISSING)
     if value is MISSING:
         value = fetch()
-        cache.set(key, value, PAGE_SECONDS)
+        objects.set(key, value, PAGE_SECONDS)
     return value
 
 

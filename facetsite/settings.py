@@ -150,7 +150,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "facetcoder",
-    }
+    },
+    # Objects read to be shown and keyed by the content revision (codes.caching.kept): each
+    # process keeps its own, unpickled, as a change of content is a new key (facetsite/cache.py).
+    "objects": {
+        "BACKEND": "facetsite.cache.ObjectCache",
+        "LOCATION": "facetcoder-objects",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 if os.environ.get("DJANGO_CACHE_LOCATION"):
     # A cache shared by several app servers (a database table; see README).

@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 
 
@@ -25,7 +25,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def cold_cache():
     """Every test starts with nothing kept in the cache, as after a release: what a page costs
     never depends on the tests that ran before it."""
-    cache.clear()
+    clear_caches()
+
+
+def clear_caches() -> None:
+    """Empty every cache: pages and fragments, and the objects kept for the content revision."""
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture

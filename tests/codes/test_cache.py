@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from django.utils import timezone
 
@@ -193,13 +193,15 @@ def test_it_gives_a_signed_out_visitor_the_anonymous_page_again(signed_in):
 
 def test_it_keeps_no_page_for_a_made_up_query_string(coder, monkeypatch):
     kept = []
-    set_ = cache.set
-    monkeypatch.setattr(cache, "set", lambda key, *a, **kw: (kept.append(key), set_(key, *a, **kw)))
-    cache.clear()
+    for each in (cache, caches["objects"]):
+        set_ = each.set
+        monkeypatch.setattr(
+            each, "set", lambda key, *a, set_=set_, **kw: (kept.append(key), set_(key, *a, **kw))
+        )
     for url in ("/codes/64490/?from=newsletter", "/codes/64490/?x=1", "/search?q=MBB&page=2"):
         assert coder.get(url).status_code == 200
-    # No page: only the dataset in the footer, kept once for the revision (the frame's menu
-    # and links are rendered once per process).
+    # No page, nothing at all in the shared cache: only the dataset in the footer, kept once
+    # for the revision (the frame's menu and links are rendered once per process).
     assert [key.rsplit(":", 1)[1] for key in kept] == ["dataset"]
     # The page kept for everyone links back to its own address, not to the made-up one.
     coder.get("/codes/64490/?from=newsletter")
