@@ -846,8 +846,9 @@ class Attempt(models.Model):
 
     @classmethod
     def with_session(cls, pk: uuid.UUID) -> Attempt | None:
-        """The attempt and its training session (None if it has none), or None if there is no
-        such attempt: one query, as plain SQL. It runs on every question page and answer,
+        """The attempt with its training session (None if it has none) and, as
+        `answered_when_read`, the ids of the questions answered then; or None if there is no
+        such attempt. One query, as plain SQL: it runs on every question page and answer,
         which a whole training session loads at once, and the ORM took longer to build and
         read it (select_related) than the database took to answer it."""
         sql, attempt_columns, session_columns = attempt_with_session_sql(connection.vendor)
@@ -856,10 +857,12 @@ class Attempt(models.Model):
             row = cursor.fetchone()
         if row is None:
             return None
+        *row, answered = row
         split = len(attempt_columns.select)
         attempt = attempt_columns.instance(row[:split])
         session = None if row[split] is None else session_columns.instance(row[split:])
         attempt.training_session = session
+        attempt.answered_when_read = frozenset(map(int, answered.split(",") if answered else ()))
         return attempt
 
     def answered_ids(self) -> set[int]:
@@ -985,16 +988,27 @@ class PlainColumns:
 @lru_cache(maxsize=2)
 def attempt_with_session_sql(vendor: str) -> tuple[str, PlainColumns, PlainColumns]:
     """Attempt.with_session()'s query, written from the models' own table and column names,
-    with the readers of its two halves (per database backend: their converters differ)."""
+    with the readers of its two halves (per database backend: their converters differ). Its
+    last column lists the ids of the questions answered, comma-separated (NULL for none)."""
     attempt, session = PlainColumns.of(Attempt, "a"), PlainColumns.of(TrainingSession, "s")
     quote = connection.ops.quote_name
     key = quote(Attempt._meta.get_field("training_session").column)
     session_pk = quote(TrainingSession._meta.pk.column)
+    attempt_pk = quote(Attempt._meta.pk.column)
+    answer_question, answer_attempt = (
+        quote(Answer._meta.get_field(name).column) for name in ("question", "attempt")
+    )
+    # The two databases the site runs on name the same aggregate differently.
+    aggregate = "string_agg" if vendor == "postgresql" else "group_concat"
+    answered = (
+        f"(SELECT {aggregate}(CAST(o.{answer_question} AS TEXT), ',')"  # noqa: S608
+        f" FROM {quote(Answer._meta.db_table)} o WHERE o.{answer_attempt} = a.{attempt_pk})"
+    )
     sql = (
-        f"SELECT {', '.join(attempt.select + session.select)}"  # noqa: S608 - no input
+        f"SELECT {', '.join(attempt.select + session.select)}, {answered}"  # noqa: S608 - no input
         f" FROM {quote(Attempt._meta.db_table)} a"
         f" LEFT JOIN {quote(TrainingSession._meta.db_table)} s ON s.{session_pk} = a.{key}"
-        f" WHERE a.{quote(Attempt._meta.pk.column)} = %s"
+        f" WHERE a.{attempt_pk} = %s"
     )
     return sql, attempt, session
 

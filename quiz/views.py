@@ -168,10 +168,12 @@ class Visit:
 
     @classmethod
     def of(cls, request: HttpRequest, attempt: Attempt) -> "Visit":
-        """One query, the ids of the answered questions; the content revision is the one
-        read for the request (codes.caching.revision), which keys the attempt's quiz and the
-        question kept in the cache."""
-        return cls(attempt, attempt.answered_ids(), revision(request))
+        """The ids of the answered questions, as read with the attempt (Attempt.with_session),
+        else in one query; the content revision is the one read for the request
+        (codes.caching.revision), which keys the attempt's quiz and the question kept."""
+        answered = getattr(attempt, "answered_when_read", None)  # Attempt.with_session
+        answered = attempt.answered_ids() if answered is None else set(answered)
+        return cls(attempt, answered, revision(request))
 
     def question(self, number: int) -> Question:
         """The question at `number` with all its page shows: kept in the cache for the
@@ -243,10 +245,10 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
     A POST that succeeds redirects (plain form) or renders in place (htmx): the feedback in
     practice mode, the next question in exam mode, the results at the end or after the time
     limit. Queries (tests/quiz/test_queries.py counts them): the content revision (1); the
-    session, and the user when signed in; the attempt with its training session (1), its quiz
-    unless kept in the cache (1); the ids of the questions answered (1); the question unless
-    kept in the cache (5); the answer to it once answered (1); the dataset in the footer (1). A
-    POST that stores an answer adds its insert and the read of the stored answer (2).
+    session, and the user when signed in; the attempt with its training session and the ids of
+    the questions answered (1), its quiz unless kept (1); the question unless kept (5); the
+    answer to it once answered (1); the dataset in the footer unless kept (1). A POST that
+    stores an answer adds its insert and the read of the stored answer (2).
     """
     attempt = own_attempt(request, attempt_id, revision(request))
     question_id = attempt.question_id_at(number)

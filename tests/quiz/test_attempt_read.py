@@ -44,6 +44,21 @@ def test_an_attempt_of_a_training_session_reads_as_the_orm_reads_it(
     assert fields(attempt) == fields(Attempt.objects.get(pk=attempt_id))
     assert fields(session) == fields(TrainingSession.objects.get(pk=training_session.pk))
     assert attempt.owner_token  # the trainee's, who has not signed in
+    assert attempt.answered_when_read == frozenset()
+
+
+def test_it_reads_the_questions_answered_with_the_attempt(anonymous, quiz, claim_question):
+    response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "practice"})
+    attempt_id = response["Location"].split("/")[3]
+    single, multiple = quiz.question_ids()[1:]
+    anonymous.post(f"/quiz/attempts/{attempt_id}/1/", {"claim": "64493-50"})
+    assert Attempt.with_session(attempt_id).answered_when_read == {claim_question.pk}
+    anonymous.post(f"/quiz/attempts/{attempt_id}/2/", {"option": "0"})  # refused: not stored
+    assert Attempt.with_session(attempt_id).answered_when_read == {claim_question.pk}
+    option = Attempt.objects.get(pk=attempt_id).quiz.questions.get(pk=single).options.first()
+    anonymous.post(f"/quiz/attempts/{attempt_id}/2/", {"option": option.pk})
+    assert Attempt.with_session(attempt_id).answered_when_read == {claim_question.pk, single}
+    assert multiple not in Attempt.with_session(attempt_id).answered_when_read
 
 
 def test_an_attempt_without_a_session(anonymous, quiz, django_assert_num_queries):

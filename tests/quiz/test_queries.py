@@ -1,9 +1,11 @@
 """Every quiz page's database queries, counted exactly, with what each one is.
 
-The question page keeps each question, with everything its page and feedback show, in the
-cache for the content revision (Question.for_page): the first trainee to reach a question
-after a change pays five queries for it, everyone after that none. The dataset in the footer
-is kept for the revision the same way. Each test starts from an empty cache, so it counts both.
+The question page reads the attempt, its training session and the ids of the questions
+answered in one query (Attempt.with_session), and keeps each question, with everything its
+page and feedback show, for the content revision (Question.for_page): the first trainee to
+reach a question after a change pays five queries for it, everyone after that none. The
+dataset in the footer is kept for the revision the same way. Each test starts from an empty
+cache, so it counts both.
 
 A trainee who has not signed in has no session: the owner token that marks their attempts is
 a signed cookie of its own (quiz/owner.py), so no page of theirs reads a session row.
@@ -45,17 +47,17 @@ def option_id(question, text: str) -> int:
 
 def test_the_question_page(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
-    with django_assert_num_queries(10):
-        # 1 the content revision; 2 the attempt with its training session; 3 its quiz (then
-        # kept in the cache for the revision); 4 the ids of the questions answered; 5-9 the
-        # question, its options, codes, sources and rules (then kept in the cache); 10 the
-        # dataset in the footer (then kept too).
+    with django_assert_num_queries(9):
+        # 1 the content revision; 2 the attempt with its training session and the ids of the
+        # questions answered; 3 its quiz (then kept for the revision); 4-8 the question, its
+        # options, codes, sources and rules (then kept); 9 the dataset in the footer (then
+        # kept too).
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(3):
-        # 1 revision; 2 attempt; 3 answered ids. Quiz, question and dataset kept.
+    with django_assert_num_queries(2):
+        # 1 revision; 2 attempt with the answered ids. Quiz, question and dataset kept.
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(3):
-        # The htmx fragment: 1 revision; 2 attempt; 3 answered ids.
+    with django_assert_num_queries(2):
+        # The htmx fragment: 1 revision; 2 attempt with the answered ids.
         assert anonymous.get(question_url(attempt, 1), headers=HTMX).status_code == 200
 
 
@@ -71,21 +73,22 @@ def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_querie
     client = signed_in("coder")
     attempt = start(client, quiz)
     client.get(question_url(attempt, 1))
-    with django_assert_num_queries(5):
-        # 1 revision; 2 attempt; 3 session; 4 the user (the attempt is theirs); 5 answered ids.
+    with django_assert_num_queries(4):
+        # 1 revision; 2 attempt with the answered ids; 3 session; 4 the user (the attempt is
+        # theirs).
         assert client.get(question_url(attempt, 1)).status_code == 200
 
 
 def test_the_answer_post_with_htmx_shows_the_feedback(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(5):
-        # 1 revision; 2 attempt; 3 answered ids (the quiz and question are kept); 4 the insert
-        # of the answer; 5 the read of the stored answer.
+    with django_assert_num_queries(4):
+        # 1 revision; 2 attempt with the answered ids (the quiz and question are kept); 3 the
+        # insert of the answer; 4 the read of the stored answer.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Partly right" in response.content.decode()
-    with django_assert_num_queries(4):
-        # The feedback again: 1 revision; 2 attempt; 3 answered ids; 4 the answer. The
+    with django_assert_num_queries(3):
+        # The feedback again: 1 revision; 2 attempt with the answered ids; 3 the answer. The
         # explanation, rules, sources and codes are kept with the question.
         assert "Partly right" in anonymous.get(question_url(attempt, 1)).content.decode()
 
@@ -96,8 +99,8 @@ def test_the_answer_post_without_javascript_redirects(
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 2))
     right = option_id(single_question, "+64495 once")
-    with django_assert_num_queries(5):
-        # 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back.
+    with django_assert_num_queries(4):
+        # 1 revision; 2 attempt with the answered ids; 3 insert; 4 read back.
         response = anonymous.post(question_url(attempt, 2), {"option": right})
     assert response.status_code == 302
 
@@ -105,13 +108,13 @@ def test_the_answer_post_without_javascript_redirects(
 def test_a_refused_answer_post(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(3):
-        # 1 revision; 2 attempt; 3 answered ids: nothing is stored.
+    with django_assert_num_queries(2):
+        # 1 revision; 2 attempt with the answered ids: nothing is stored.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-5O"})
     assert response.status_code == 400
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
-    with django_assert_num_queries(3):
-        # Answered already: 1 revision; 2 attempt; 3 answered ids; then a redirect.
+    with django_assert_num_queries(2):
+        # Answered already: 1 revision; 2 attempt with the answered ids; then a redirect.
         assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 302
 
 
@@ -120,14 +123,15 @@ def test_the_exam_answer_post_with_htmx_shows_the_next_question(
 ):
     attempt = start(anonymous, quiz, mode="exam")
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(10):
-        # 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back; 6-10 the next
+    with django_assert_num_queries(9):
+        # 1 revision; 2 attempt with the answered ids; 3 insert; 4 read back; 5-9 the next
         # question, its options, codes, sources and rules.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Question 2 of 3" in response.content.decode()
     other = start(anonymous, quiz, mode="exam")
-    with django_assert_num_queries(5):
-        # Both questions kept: 1 revision; 2 attempt; 3 answered ids; 4 insert; 5 read back.
+    with django_assert_num_queries(4):
+        # Both questions kept: 1 revision; 2 attempt with the answered ids; 3 insert; 4 read
+        # back.
         anonymous.post(question_url(other, 1), {"claim": "64493-50"}, headers=HTMX)
 
 
@@ -135,9 +139,9 @@ def test_a_question_of_a_training_session(training_session, django_assert_num_qu
     trainee = Client()
     url = join(trainee, training_session, "Ana")
     trainee.get(f"{url}1/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         # The session is joined with the attempt: 1 revision; 2 attempt with its training
-        # session (its quiz is kept); 3 answered ids.
+        # session and the answered ids (its quiz is kept).
         assert trainee.get(f"{url}1/").status_code == 200
 
 
