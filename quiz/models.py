@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html, linebreaks
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from codes import signals as content_signals
 from codes.caching import kept
@@ -261,7 +261,7 @@ class Question(models.Model):
     def scenario_html(self) -> SafeString:
         """The scenario as paragraphs (as the linebreaks filter writes them): kept with the
         question in the cache (Question.for_page), so a page does not write it again."""
-        return linebreaks(self.scenario, autoescape=True)
+        return mark_safe(linebreaks(self.scenario, autoescape=True))  # noqa: S308 - escaped
 
     @cached_property
     def engine_result(self):

@@ -118,6 +118,20 @@ def test_it_shows_one_question_with_progress_and_a_form(anonymous, quiz):
     assert f'action="{question_url(attempt, 1)}"' in page
 
 
+def test_the_scenario_shows_as_paragraphs_with_its_text_escaped(anonymous, quiz, claim_question):
+    claim_question.scenario = (
+        "PROCEDURE: Right L4-L5 <b>and</b> L5-S1.\nFluoroscopy.\n\nNo complications."
+    )
+    claim_question.save()
+    attempt = start(anonymous, quiz)
+    for headers in ({}, {"HX-Request": "true"}):  # the page, then the htmx fragment (kept)
+        page = anonymous.get(question_url(attempt, 1), headers=headers).content.decode()
+        assert (
+            '<div class="scenario"><p>PROCEDURE: Right L4-L5 &lt;b&gt;and&lt;/b&gt; L5-S1.<br>'
+            "Fluoroscopy.</p>\n\n<p>No complications.</p></div>"
+        ) in page
+
+
 def test_practice_without_javascript_posts_redirects_and_shows_feedback(anonymous, quiz):
     attempt = start(anonymous, quiz)
     url = question_url(attempt, 1)
