@@ -156,7 +156,9 @@ CACHES = {
     "objects": {
         "BACKEND": "facetsite.cache.ObjectCache",
         "LOCATION": "facetcoder-objects",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+        # A few revisions' worth of questions and quizzes (under 100 each); beyond that, the
+        # least recently read go.
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
 if os.environ.get("DJANGO_CACHE_LOCATION"):

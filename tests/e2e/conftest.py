@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import Page, expect
@@ -29,6 +28,7 @@ from slugify import slugify
 
 from quiz.loader import DATA_DIR
 from quiz.models import Attempt, Question
+from tests.conftest import clear_caches
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM, called from the
 # same thread for fixtures and checks, would otherwise refuse to run beside it.
@@ -96,7 +96,7 @@ def migrated_database(django_db_setup, django_db_blocker) -> str:
 @pytest.fixture(autouse=True)
 def reference_data(migrated_database, django_db_serialized_rollback, live_server):
     """The migrated database and the dataset as shipped, restored after an earlier
-    (transactional) test emptied the database; an empty page cache.
+    (transactional) test emptied the database; empty caches.
 
     Loading the dataset takes seconds, and every browser test but the first needs it again: on
     SQLite (where these tests run) the database as loaded the first time is copied aside with
@@ -108,7 +108,7 @@ def reference_data(migrated_database, django_db_serialized_rollback, live_server
         connection.creation.deserialize_db_from_string(migrated_database)
         call_command("load_reference", stdout=StringIO())
         SQLITE_COPY.take()
-    cache.clear()
+    clear_caches()
 
 
 class DatabaseCopy:

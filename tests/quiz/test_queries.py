@@ -12,7 +12,6 @@ a signed cookie of its own (quiz/owner.py), so no page of theirs reads a session
 """
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from quiz.models import Attempt, TrainingSession
@@ -20,13 +19,6 @@ from tests.quiz.conftest import join, signed_in
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def start(client: Client, quiz, mode: str = "practice") -> Attempt:
