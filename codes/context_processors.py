@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -39,17 +38,13 @@ def latest_dataset() -> Dataset | None:
 def frame(request: HttpRequest) -> dict:
     """What every page's frame (base.html) needs:
 
-    - `dataset`: the loaded dataset's version and date, kept in the cache for the content
-      revision (loading a dataset moves it on): a template that reads it costs the revision's
-      query, which the reference and quiz pages read anyway, and on a miss one more;
-    - `site_sections`, `site_section`: the menu's sections, and the one this page is in;
-    - `site_release`: the release, which keys the menu and the footer's links kept in the
-      cache (base.html): they change with nothing else. Empty with DEBUG on, so that an edited
-      template shows at once.
+    - `dataset`: the loaded dataset's version and date, kept for the content revision (loading
+      a dataset moves it on): a template that reads it costs the revision's query, which the
+      reference and quiz pages read anyway, and on a miss one more;
+    - `site_section`: the menu's section this page is in, which the menu rendered once per
+      section marks (codes/templatetags/frame.py).
     """
     return {
         "dataset": SimpleLazyObject(lambda: kept(revision(request), "dataset", latest_dataset)),
-        "site_sections": SECTIONS,
         "site_section": section(request.path),
-        "site_release": "" if settings.DEBUG else settings.RELEASE,
     }

@@ -168,12 +168,10 @@ class Visit:
 
     @classmethod
     def of(cls, request: HttpRequest, attempt: Attempt) -> "Visit":
-        """The ids of the answered questions, as read with the attempt (Attempt.with_session),
-        else in one query; the content revision is the one read for the request
-        (codes.caching.revision), which keys the attempt's quiz and the question kept."""
-        answered = getattr(attempt, "answered_when_read", None)  # Attempt.with_session
-        answered = attempt.answered_ids() if answered is None else set(answered)
-        return cls(attempt, answered, revision(request))
+        """`attempt` as Attempt.with_session read it, with the ids of the questions answered
+        then; the content revision is the one read for the request (codes.caching.revision),
+        which keys the attempt's quiz and the question kept."""
+        return cls(attempt, set(attempt.answered_when_read), revision(request))
 
     def question(self, number: int) -> Question:
         """The question at `number` with all its page shows: kept in the cache for the

@@ -4,7 +4,8 @@ The frame's links to static files and to the site's own pages, and its menu, are
 every page of a release but for the section the menu marks: rendering them with a tag per link
 on every request cost more than the rest of a quiz question page. `{% frame_part %}` renders
 such a part once per section, on first use, and gives the same text after; the part may use
-`site_sections` and `site_section` (codes.context_processors.frame) and nothing else. With
+`site_sections` (codes.context_processors.SECTIONS) and the page's `site_section`
+(codes.context_processors.frame), and nothing else. With
 DEBUG on it is rendered every time, so that an edited template shows at once.
 """
 
