@@ -889,9 +889,9 @@ class Attempt(models.Model):
         """Store the answer to a question once; (the stored answer, whether this call stored it).
 
         The unique constraint on (attempt, question) decides: the insert skips a conflicting
-        row (INSERT ... ON CONFLICT DO NOTHING), so a second submission, even one sent at the
-        same moment, stores nothing and gets the first answer back. The random `submission`
-        tells whose insert won. An answer after the deadline is stored as late with no score.
+        row and returns no id (insert_once), so a second submission, even one sent at the same
+        moment, stores nothing and reads the first answer back. An answer after the deadline
+        is stored as late with no score.
         In a training session, the answer that won adds itself to the dashboard's tallies in
         the same transaction (tally_answer); one that stored nothing counts nowhere.
         """
@@ -914,12 +914,11 @@ class Attempt(models.Model):
         )
         # In a training session the answer and the dashboard's tallies are stored together.
         with transaction.atomic() if self.training_session_id else nullcontext():
-            Answer.objects.bulk_create([mine], ignore_conflicts=True)
-            stored = Answer.objects.get(attempt=self, question=question)
-            created = stored.submission == mine.submission
-            if created and self.training_session_id:
-                tally_answer(stored, self.training_session_id)
-        return stored, created
+            if not insert_once(mine, keys=("attempt", "question")):
+                return Answer.objects.get(attempt=self, question=question), False
+            if self.training_session_id:
+                tally_answer(mine, self.training_session_id)
+        return mine, True
 
     def summary(self, answers) -> AttemptSummary:
         return AttemptSummary.of(self, answers)
@@ -1037,6 +1036,8 @@ class Answer(models.Model):
     late = models.BooleanField(default=False, help_text="Given after the deadline: no score.")
     tags = models.JSONField(default=list, blank=True, help_text="Misconceptions revealed.")
     answered_at = models.DateTimeField(default=timezone.now)
+    # Random per answer. It once told whose insert won; the insert now returns its id. Kept, as
+    # dropping it could not be undone: its values would not come back.
     submission = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
@@ -1270,11 +1271,12 @@ def add_up(
     returning: tuple[str, ...] = (),
 ) -> list[tuple]:
     """Insert `rows`, or, where a row with the same `keys` exists, add their `add` fields to
-    it and keep the least of their `least` fields; other fields are written by the insert
-    only. One statement, `INSERT ... ON CONFLICT (keys) DO UPDATE`, written alike for
-    PostgreSQL and SQLite (the ORM's upsert overwrites a field where this adds to it). It
-    locks the rows in the order given: callers sort them. Returns the `returning` columns of
-    each row as written."""
+    it and keep the least of their `least` fields (with neither, leave it as it is); other
+    fields are written by the insert only. One statement, `INSERT ... ON CONFLICT (keys) DO
+    UPDATE` (or `DO NOTHING`), written alike for PostgreSQL and SQLite (the ORM's upsert
+    overwrites a field where this adds to it). It locks the rows in the order given: callers
+    sort them. Returns the `returning` columns of each row written (none for a row left as
+    it was)."""
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -1291,7 +1293,8 @@ def add_up(
     sql = (
         f"INSERT INTO {table} ({', '.join(names.values())}) "  # noqa: S608
         f"VALUES {', '.join([row_sql] * len(rows))} "
-        f"ON CONFLICT ({', '.join(names[n] for n in keys)}) DO UPDATE SET {', '.join(updates)}"
+        f"ON CONFLICT ({', '.join(names[n] for n in keys)}) "
+        + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING")
     )
     if returning:
         sql += " RETURNING " + ", ".join(quote(meta.get_field(n).column) for n in returning)
@@ -1301,6 +1304,21 @@ def add_up(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if returning else []
+
+
+def insert_once(instance: models.Model, *, keys: tuple[str, ...]) -> bool:
+    """Insert `instance` unless a row with the same `keys` is stored already: whether it was
+    inserted, in which case its primary key is set. One statement (add_up, `INSERT ... ON
+    CONFLICT DO NOTHING RETURNING` the key), so a row sent twice at the same moment is stored
+    once, and the caller learns which call stored it without reading it back."""
+    meta = instance._meta
+    row = {f.name: getattr(instance, f.attname) for f in meta.concrete_fields if f != meta.pk}
+    inserted = add_up(type(instance), [row], keys=keys, returning=(meta.pk.name,))
+    if not inserted:
+        return False
+    [(instance.pk,)] = inserted
+    instance._state.adding, instance._state.db = False, connection.alias
+    return True
 
 
 def ranked_wrong_answers(top: list, response: str, count: int) -> list[list]:

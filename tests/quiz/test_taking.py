@@ -371,6 +371,7 @@ def test_the_model_returns_the_stored_answer_on_a_second_call(quiz, claim_questi
         claim_question, 1, AnswerInput(lines=parse_claim("64493-50-KX, 64494-RT-KX"))
     )
     assert (created, created_again) == (True, False)
+    assert Answer.objects.get(attempt=attempt).pk == first.pk
     assert again.pk == first.pk and again.response == "64493-50"
 
 
