@@ -1071,6 +1071,23 @@ class Answer(models.Model):
     def tag_links(self) -> list[dict]:
         return tag_links(self.tags)
 
+    @property
+    def feedback_key(self) -> str:
+        """Everything stored about the answer that its feedback shows: equal for two answers
+        whose feedback is the same, so the page keeps one copy (with the question, its place
+        in the quiz and the content revision)."""
+        marks = [
+            self.response,
+            self.choices,
+            self.expected,
+            self.lines,
+            self.score,
+            self.correct,
+            self.late,
+            self.tags,
+        ]
+        return hashlib.sha256(json.dumps(marks, sort_keys=True).encode()).hexdigest()
+
 
 def percent(value: float) -> int:
     return round(value * 100)

@@ -1,6 +1,7 @@
 """Taking a quiz: one question at a time, with and without htmx, scoring stored once, the time
 limit enforced on the server, results, bad input and ownership (queries: test_queries.py)."""
 
+import re
 from datetime import timedelta
 from uuid import uuid4
 
@@ -130,6 +131,30 @@ def test_the_scenario_shows_as_paragraphs_with_its_text_escaped(anonymous, quiz,
             '<div class="scenario"><p>PROCEDURE: Right L4-L5 &lt;b&gt;and&lt;/b&gt; L5-S1.<br>'
             "Fluoroscopy.</p>\n\n<p>No complications.</p></div>"
         ) in page
+
+
+def test_each_answer_shows_its_own_feedback_while_others_are_kept(quiz):
+    """The page keeps the feedback of an answer for the next one stored alike; an answer
+    given differently never shows it, whichever came first."""
+    verdicts = {  # by hand: 3 points a line (code, modifiers, units), over the larger count
+        "64493-50, 64494-RT, 77003": "Partly right: 44% credit",  # 4 of 9
+        "64493-50-KX, 64494-RT-KX": "Right",
+        "64493-50, 64494-RT": "Partly right: 67% credit",  # 4 of 6
+    }
+    pages = {}
+    for claim in [*verdicts, *verdicts]:  # each answer twice: the second from what was kept
+        trainee = Client()
+        url = question_url(start(trainee, quiz), 1)
+        for page in (
+            trainee.post(url, {"claim": claim}, headers=HTMX).content.decode(),
+            trainee.get(url).content.decode(),
+        ):
+            shown = re.search(r'<section class="feedback.*?</section>', page, re.S).group(0)
+            heading = re.search(r"<h2[^>]*>\s*(.*?)\s*</h2>", shown, re.S).group(1)
+            assert heading == verdicts[claim]
+            for line in claim.split(", "):
+                assert f"<code>{line}</code>" in shown
+            assert pages.setdefault(claim, shown) == shown
 
 
 def test_practice_without_javascript_posts_redirects_and_shows_feedback(anonymous, quiz):
