@@ -252,6 +252,8 @@ ANSWERS = answers_in_the_files()
 def answer(page: Page, question: Question, *, right: bool) -> None:
     """Answer as a trainee would: tick the options, or type the claim lines written in the
     question's file (never the engine's own answer), then submit."""
+    # Read before submitting: the last answer of an exam leads on to the results.
+    practice = Attempt.objects.get(pk=ATTEMPT_URL.search(page.url).group(1)).mode == "practice"
     form = page.locator("form.answer-form")
     if question.is_claim:
         assert right, "a wrong answer is given on a question with options"
@@ -264,5 +266,5 @@ def answer(page: Page, question: Question, *, right: bool) -> None:
             form.get_by_label(option.text, exact=True).check()
     form.get_by_role("button", name="Submit answer").click()
     verdict = "Right" if right else "Not right"
-    if Attempt.objects.get(pk=ATTEMPT_URL.search(page.url).group(1)).mode == "practice":
+    if practice:
         expect(page.get_by_role("heading", level=2, name=verdict, exact=True)).to_be_visible()
