@@ -166,6 +166,10 @@ def test_practice_without_javascript_posts_redirects_and_shows_feedback(anonymou
     assert "Partly right: 44%" in page  # 2 + 2 of 9 points: KX missing twice, 77003 extra
     assert "<code>64493-50-KX</code>" in page and "<code>64493-50</code>" in page
     assert "<code>77003</code>" in page and "not expected" in page
+    assert (  # what the answer suggests, in a list a reader can read
+        'This answer suggests: <a href="/modifiers/KX/">KX modifier</a>; '
+        '<a href="/codes/77003/">Imaging billed separately</a> </p>'
+    ) in page
     assert '<progress id="quiz-progress" max="3" value="1">' in page
     assert f'href="{question_url(attempt, 2)}"' in page
     answer = Answer.objects.get(attempt=attempt)
