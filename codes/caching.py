@@ -41,12 +41,13 @@ PAGE_SECONDS = 60 * 60 * 24
 MISSING = object()
 
 
-def revision(request: HttpRequest) -> str:
+def revision(request: HttpRequest, tag: str | None = None) -> str:
     """The release and the content revision, "<release>:<number>.<time>", read once per
-    request (one query): fragments kept in the cache are keyed by it, so an edit, a new dataset
+    request (one query, or none when the caller read the `tag` with a query of its own:
+    Revision.tag_of): fragments kept in the cache are keyed by it, so an edit, a new dataset
     or a new release shows at once."""
     if not hasattr(request, "content_revision"):
-        request.content_revision = f"{settings.RELEASE}:{Revision.tag()}"
+        request.content_revision = f"{settings.RELEASE}:{tag or Revision.tag()}"
     return request.content_revision
 
 

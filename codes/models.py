@@ -556,10 +556,15 @@ class Revision(models.Model):
         """
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT number, changed_at FROM {cls._meta.db_table} WHERE id = 1")  # noqa: S608 - no input
-            row = cursor.fetchone()
-        if row is None:
+            return cls.tag_of(cursor.fetchone())
+
+    @staticmethod
+    def tag_of(row: tuple | None) -> str:
+        """tag() from the row's (number, changed_at) as the driver gives them (a datetime or
+        text), read by that query or with another one's; None, or NULLs, when there is none."""
+        if row is None or row[0] is None:
             return "0"
-        number, changed_at = row  # the time as the driver gives it: a datetime or text
+        number, changed_at = row
         return f"{number}.{''.join(filter(str.isdigit, str(changed_at)))}"
 
     @classmethod

@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from codes import signals as content_signals
 from codes.caching import kept
-from codes.models import Code, Misconception, Rule, Source
+from codes.models import Code, Misconception, Revision, Rule, Source
 from coding import scoring
 from coding.engine import (
     BILATERALS,
@@ -846,8 +846,9 @@ class Attempt(models.Model):
 
     @classmethod
     def with_session(cls, pk: uuid.UUID) -> Attempt | None:
-        """The attempt with its training session (None if it has none) and, as
-        `answered_when_read`, the ids of the questions answered then; or None if there is no
+        """The attempt with its training session (None if it has none), as
+        `answered_when_read` the ids of the questions answered then, and as
+        `revision_when_read` the content revision (Revision.tag()); or None if there is no
         such attempt. One query, as plain SQL: it runs on every question page and answer,
         which a whole training session loads at once, and the ORM took longer to build and
         read it (select_related) than the database took to answer it."""
@@ -857,12 +858,13 @@ class Attempt(models.Model):
             row = cursor.fetchone()
         if row is None:
             return None
-        *row, answered = row
+        *row, answered, number, changed_at = row
         split = len(attempt_columns.select)
         attempt = attempt_columns.instance(row[:split])
         session = None if row[split] is None else session_columns.instance(row[split:])
         attempt.training_session = session
         attempt.answered_when_read = frozenset(map(int, answered.split(",") if answered else ()))
+        attempt.revision_when_read = Revision.tag_of((number, changed_at))
         return attempt
 
     def answered_ids(self) -> set[int]:
@@ -987,8 +989,9 @@ class PlainColumns:
 @lru_cache(maxsize=2)
 def attempt_with_session_sql(vendor: str) -> tuple[str, PlainColumns, PlainColumns]:
     """Attempt.with_session()'s query, written from the models' own table and column names,
-    with the readers of its two halves (per database backend: their converters differ). Its
-    last column lists the ids of the questions answered, comma-separated (NULL for none)."""
+    with the readers of its two halves (per database backend: their converters differ). Then
+    come the ids of the questions answered, comma-separated (NULL for none), and the content
+    revision's number and time (NULL without one)."""
     attempt, session = PlainColumns.of(Attempt, "a"), PlainColumns.of(TrainingSession, "s")
     quote = connection.ops.quote_name
     key = quote(Attempt._meta.get_field("training_session").column)
@@ -996,6 +999,9 @@ def attempt_with_session_sql(vendor: str) -> tuple[str, PlainColumns, PlainColum
     attempt_pk = quote(Attempt._meta.pk.column)
     answer_question, answer_attempt = (
         quote(Answer._meta.get_field(name).column) for name in ("question", "attempt")
+    )
+    number, changed_at = (
+        Revision._meta.get_field(name).column for name in ("number", "changed_at")
     )
     # The two databases the site runs on name the same aggregate differently.
     aggregate = "string_agg" if vendor == "postgresql" else "group_concat"
@@ -1005,8 +1011,10 @@ def attempt_with_session_sql(vendor: str) -> tuple[str, PlainColumns, PlainColum
     )
     sql = (
         f"SELECT {', '.join(attempt.select + session.select)}, {answered}"  # noqa: S608 - no input
+        f", r.{quote(number)}, r.{quote(changed_at)}"
         f" FROM {quote(Attempt._meta.db_table)} a"
         f" LEFT JOIN {quote(TrainingSession._meta.db_table)} s ON s.{session_pk} = a.{key}"
+        f" LEFT JOIN {quote(Revision._meta.db_table)} r ON r.{quote(Revision._meta.pk.column)} = 1"
         f" WHERE a.{attempt_pk} = %s"
     )
     return sql, attempt, session

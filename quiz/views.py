@@ -53,14 +53,14 @@ from quiz.owner import owner_token
 personal = cache_control(private=True, no_store=True)
 
 
-def own_attempt(request: HttpRequest, attempt_id: UUID, content: str = "") -> Attempt:
+def own_attempt(request: HttpRequest, attempt_id: UUID, kept: bool = False) -> Attempt:
     """The requester's attempt with its training session and quiz, else 404: one query, the
-    three joined. Given the content revision (`content`), the quiz is the one kept in the
-    cache for it (Quiz.kept: no query on a hit) and the query, in plain SQL, joins the session
-    alone (Attempt.with_session): the question page and the answer, which every trainee of a
-    session sends at once, take that cheaper way.
+    three joined. With `kept`, the query, in plain SQL, joins the session and reads the
+    content revision (Attempt.with_session), and the quiz is the one kept in the cache for
+    that revision (Quiz.kept: no query on a hit): the question page and the answer, which
+    every trainee of a session sends at once, take that cheaper way.
     """
-    if content:
+    if kept:
         attempt = Attempt.with_session(attempt_id)
     else:
         # get(), not first(): no ORDER BY to build for the one row a primary key finds.
@@ -71,8 +71,8 @@ def own_attempt(request: HttpRequest, attempt_id: UUID, content: str = "") -> At
             attempt = None
     if attempt is None or not attempt.owned_by(request.user, owner_token(request)):
         raise Http404("No such attempt among yours.")
-    if content:
-        attempt.quiz = Quiz.kept(attempt.quiz_id, content)
+    if kept:
+        attempt.quiz = Quiz.kept(attempt.quiz_id, revision(request, attempt.revision_when_read))
         session = attempt.training_session
         if session is not None and session.quiz_id == attempt.quiz_id:
             session.quiz = attempt.quiz  # its name may be the quiz's title: no query for it
@@ -242,13 +242,13 @@ def question_page(request: HttpRequest, attempt_id: UUID, number: int) -> HttpRe
 
     A POST that succeeds redirects (plain form) or renders in place (htmx): the feedback in
     practice mode, the next question in exam mode, the results at the end or after the time
-    limit. Queries (tests/quiz/test_queries.py counts them): the content revision (1); the
-    session, and the user when signed in; the attempt with its training session and the ids of
-    the questions answered (1), its quiz unless kept (1); the question unless kept (5); the
+    limit. Queries (tests/quiz/test_queries.py counts them): the session, and the user when
+    signed in; the attempt with its training session, the ids of the questions answered and
+    the content revision (1), its quiz unless kept (1); the question unless kept (5); the
     answer to it once answered (1); the dataset in the footer unless kept (1). A POST that
-    stores an answer adds its insert and the read of the stored answer (2).
+    stores an answer adds its insert (1), which returns the answer's id.
     """
-    attempt = own_attempt(request, attempt_id, revision(request))
+    attempt = own_attempt(request, attempt_id, kept=True)
     question_id = attempt.question_id_at(number)
     if question_id is None:
         return refuse(

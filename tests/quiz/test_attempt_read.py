@@ -74,3 +74,19 @@ def test_an_attempt_without_a_session(anonymous, quiz, django_assert_num_queries
 
 def test_no_such_attempt(db):
     assert Attempt.with_session("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_it_reads_the_content_revision_with_the_attempt(anonymous, quiz):
+    """The revision read with the attempt is the one a query of its own reads: the page keeps
+    its quiz and questions under it, so an edit shows at once."""
+    from codes.models import Revision
+
+    response = anonymous.post(f"/quiz/{quiz.slug}/start", {"mode": "practice"})
+    attempt_id = response["Location"].split("/")[3]
+    before = Attempt.with_session(attempt_id).revision_when_read
+    assert before == Revision.tag() != "0"
+    Revision.bump()
+    after = Attempt.with_session(attempt_id).revision_when_read
+    assert after == Revision.tag() and after.split(".")[0] == str(int(before.split(".")[0]) + 1)
+    Revision.objects.all().delete()  # a database with no revision yet
+    assert Attempt.with_session(attempt_id).revision_when_read == Revision.tag() == "0"

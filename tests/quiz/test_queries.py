@@ -39,17 +39,17 @@ def option_id(question, text: str) -> int:
 
 def test_the_question_page(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
-    with django_assert_num_queries(9):
-        # 1 the content revision; 2 the attempt with its training session and the ids of the
-        # questions answered; 3 its quiz (then kept for the revision); 4-8 the question, its
-        # options, codes, sources and rules (then kept); 9 the dataset in the footer (then
+    with django_assert_num_queries(8):
+        # 1 the attempt with its training session, the ids of the questions answered and the
+        # content revision; 2 its quiz (then kept for the revision); 3-7 the question, its
+        # options, codes, sources and rules (then kept); 8 the dataset in the footer (then
         # kept too).
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(2):
-        # 1 revision; 2 attempt with the answered ids. Quiz, question and dataset kept.
+    with django_assert_num_queries(1):
+        # 1 attempt with the answered ids and the revision. Quiz, question and dataset kept.
         assert anonymous.get(question_url(attempt, 1)).status_code == 200
-    with django_assert_num_queries(2):
-        # The htmx fragment: 1 revision; 2 attempt with the answered ids.
+    with django_assert_num_queries(1):
+        # The htmx fragment: 1 attempt with the answered ids and the revision.
         assert anonymous.get(question_url(attempt, 1), headers=HTMX).status_code == 200
 
 
@@ -65,23 +65,23 @@ def test_the_question_page_of_a_signed_in_trainee(quiz, django_assert_num_querie
     client = signed_in("coder")
     attempt = start(client, quiz)
     client.get(question_url(attempt, 1))
-    with django_assert_num_queries(4):
-        # 1 revision; 2 attempt with the answered ids; 3 session; 4 the user (the attempt is
-        # theirs).
+    with django_assert_num_queries(3):
+        # 1 attempt with the answered ids and the revision; 2 session; 3 the user (the attempt
+        # is theirs).
         assert client.get(question_url(attempt, 1)).status_code == 200
 
 
 def test_the_answer_post_with_htmx_shows_the_feedback(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(3):
-        # 1 revision; 2 attempt with the answered ids (the quiz and question are kept); 3 the
-        # insert of the answer, which returns its id: nothing is read back.
+    with django_assert_num_queries(2):
+        # 1 attempt with the answered ids and the revision (the quiz and question are kept);
+        # 2 the insert of the answer, which returns its id: nothing is read back.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Partly right" in response.content.decode()
-    with django_assert_num_queries(3):
-        # The feedback again: 1 revision; 2 attempt with the answered ids; 3 the answer. The
-        # explanation, rules, sources and codes are kept with the question.
+    with django_assert_num_queries(2):
+        # The feedback again: 1 attempt with the answered ids and the revision; 2 the answer.
+        # The explanation, rules, sources and codes are kept with the question.
         assert "Partly right" in anonymous.get(question_url(attempt, 1)).content.decode()
 
 
@@ -91,8 +91,8 @@ def test_the_answer_post_without_javascript_redirects(
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 2))
     right = option_id(single_question, "+64495 once")
-    with django_assert_num_queries(3):
-        # 1 revision; 2 attempt with the answered ids; 3 insert.
+    with django_assert_num_queries(2):
+        # 1 attempt with the answered ids and the revision; 2 insert.
         response = anonymous.post(question_url(attempt, 2), {"option": right})
     assert response.status_code == 302
 
@@ -100,13 +100,13 @@ def test_the_answer_post_without_javascript_redirects(
 def test_a_refused_answer_post(anonymous, quiz, django_assert_num_queries):
     attempt = start(anonymous, quiz)
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(2):
-        # 1 revision; 2 attempt with the answered ids: nothing is stored.
+    with django_assert_num_queries(1):
+        # 1 attempt with the answered ids and the revision: nothing is stored.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-5O"})
     assert response.status_code == 400
     anonymous.post(question_url(attempt, 1), {"claim": "64493-50"})
-    with django_assert_num_queries(2):
-        # Answered already: 1 revision; 2 attempt with the answered ids; then a redirect.
+    with django_assert_num_queries(1):
+        # Answered already: 1 attempt with the answered ids and the revision; a redirect.
         assert anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}).status_code == 302
 
 
@@ -115,14 +115,14 @@ def test_the_exam_answer_post_with_htmx_shows_the_next_question(
 ):
     attempt = start(anonymous, quiz, mode="exam")
     anonymous.get(question_url(attempt, 1))
-    with django_assert_num_queries(8):
-        # 1 revision; 2 attempt with the answered ids; 3 insert; 4-8 the next question, its
-        # options, codes, sources and rules.
+    with django_assert_num_queries(7):
+        # 1 attempt with the answered ids and the revision; 2 insert; 3-7 the next question,
+        # its options, codes, sources and rules.
         response = anonymous.post(question_url(attempt, 1), {"claim": "64493-50"}, headers=HTMX)
     assert "Question 2 of 3" in response.content.decode()
     other = start(anonymous, quiz, mode="exam")
-    with django_assert_num_queries(3):
-        # Both questions kept: 1 revision; 2 attempt with the answered ids; 3 insert.
+    with django_assert_num_queries(2):
+        # Both questions kept: 1 attempt with the answered ids and the revision; 2 insert.
         anonymous.post(question_url(other, 1), {"claim": "64493-50"}, headers=HTMX)
 
 
@@ -130,9 +130,9 @@ def test_a_question_of_a_training_session(training_session, django_assert_num_qu
     trainee = Client()
     url = join(trainee, training_session, "Ana")
     trainee.get(f"{url}1/")
-    with django_assert_num_queries(2):
-        # The session is joined with the attempt: 1 revision; 2 attempt with its training
-        # session and the answered ids (its quiz is kept).
+    with django_assert_num_queries(1):
+        # The session is joined with the attempt: 1 attempt with its training session, the
+        # answered ids and the revision (its quiz is kept).
         assert trainee.get(f"{url}1/").status_code == 200
 
 
