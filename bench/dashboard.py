@@ -1,13 +1,13 @@
-"""The trainer dashboard's poll as a session fills up: its time, size and queries at 100, 1,000
+"""The trainer dashboard's poll as the answers grow: its time, size and queries at 100, 1,000
 and 10,000 answers, through Django's test client (no server, no network).
 
-One training session of 100 trainees and a quiz of 100 questions; the trainees answer more and
-more of it (1, 10, then all 100 questions each; every question is answered at every size), so
-only the number of answers grows. Each
-answer is counted in the dashboard's tallies as Attempt.answer counts it (tally_answer, in the
-transaction that stores it). The poll is the htmx fragment the dashboard fetches every few
-seconds; it reads the tallies, never the answers. Its database is a throwaway SQLite file (or
-DATABASE_URL when set).
+Three training sessions of 100 trainees on one quiz of 100 questions; their trainees have
+answered 1, 10 and all 100 questions each (every question is answered in each), so only the
+number of answers differs. Each answer is counted in the dashboard's tallies as Attempt.answer
+counts it (tally_answer, in the transaction that stores it). The polls go round the three
+sessions in turn, so a change in the machine's speed during the run falls on all three alike.
+The poll is the htmx fragment the dashboard fetches every few seconds; it reads the tallies,
+never the answers. Its database is a throwaway SQLite file (or DATABASE_URL when set).
 
 CPU ms is this process's own time (SQLite runs inside it): on a machine shared with other work it
 varies less than the elapsed time.
@@ -103,24 +103,44 @@ def measure(polls: int) -> list[str]:
         )
         QuizQuestion.objects.create(quiz=quiz, question=question, position=number)
         questions.append(question)
-    session = TrainingSession.create(quiz=quiz, trainer=trainer)
-    session.set_status(TrainingSession.Status.OPEN)
-    attempts = [
-        Attempt.start(
-            quiz,
-            mode="practice",
-            owner_token=f"t{n}",
-            training_session=session,
-            display_name=f"T{n}",
-        )
-        for n in range(TRAINEES)
-    ]
+    urls = {}
+    for size in SIZES:
+        session = TrainingSession.create(quiz=quiz, trainer=trainer)
+        session.set_status(TrainingSession.Status.OPEN)
+        attempts = [
+            Attempt.start(
+                quiz,
+                mode="practice",
+                owner_token=f"t{size}-{n}",
+                training_session=session,
+                display_name=f"T{n}",
+            )
+            for n in range(TRAINEES)
+        ]
+        fill(session, questions, size // TRAINEES, attempts)
+        assert session.answers().count() == size
+        urls[size] = f"/quiz/sessions/{session.pk}/"
     client = Client()
     client.force_login(trainer)
-    url = f"/quiz/sessions/{session.pk}/"
+
+    def poll(size: int):
+        return client.get(urls[size], headers={"HX-Request": "true"}, secure=True)
+
+    times, cpu, seen = ({size: [] for size in SIZES} for _ in range(3))
+    for size in SIZES:
+        poll(size)  # warm up
+    for _ in range(polls):
+        for size in SIZES:
+            with CaptureQueriesContext(connection) as queries:
+                started, used = time.perf_counter(), time.process_time()
+                response = poll(size)
+                times[size].append((time.perf_counter() - started) * 1000)
+                cpu[size].append((time.process_time() - used) * 1000)
+            assert response.status_code == 200, response.status_code
+            seen[size] = (len(response.content), queries.captured_queries)
     lines = [
         f"## The dashboard's poll as the answers grow ({TRAINEES} trainees, {QUESTIONS} "
-        f"questions; {polls} polls at each size)",
+        f"questions; {polls} polls at each size, taken in turn)",
         "",
         "| answers | bytes | median ms | p95 ms | CPU ms (median) | queries "
         "| queries reading the answers |",
@@ -128,24 +148,14 @@ def measure(polls: int) -> list[str]:
     ]
     medians = []
     for size in SIZES:
-        fill(session, questions, size // TRAINEES, attempts)
-        assert session.answers().count() == size
-        client.get(url, headers={"HX-Request": "true"}, secure=True)  # warm up
-        times, cpu = [], []
-        for _ in range(polls):
-            with CaptureQueriesContext(connection) as queries:
-                started, used = time.perf_counter(), time.process_time()
-                response = client.get(url, headers={"HX-Request": "true"}, secure=True)
-                times.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.process_time() - used) * 1000)
-            assert response.status_code == 200, response.status_code
-        times.sort()
-        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        reading = sum(Answer._meta.db_table in q["sql"] for q in queries.captured_queries)
-        medians.append(statistics.median(times))
+        ordered = sorted(times[size])
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        length, queries = seen[size]
+        reading = sum(Answer._meta.db_table in q["sql"] for q in queries)
+        medians.append(statistics.median(ordered))
         lines.append(
-            f"| {size:,} | {len(response.content):,} | {medians[-1]:.1f} | {p95:.1f} | "
-            f"{statistics.median(cpu):.1f} | {len(queries)} | {reading} |"
+            f"| {size:,} | {length:,} | {medians[-1]:.1f} | {p95:.1f} | "
+            f"{statistics.median(cpu[size]):.1f} | {len(queries)} | {reading} |"
         )
     lines += [
         "",
